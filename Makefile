@@ -1,0 +1,41 @@
+# The two commands a new user needs: `make build` and `make test`.
+# Each sets everything up from nothing (a virtual environment with the pinned
+# packages) and then runs. Override PYTHON to pick another interpreter.
+
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DBT    := $(BIN)/dbt
+
+export DBT_PROFILES_DIR := $(CURDIR)
+
+.PHONY: build test lint dbt-test pytest bench clean
+
+$(STAMP): requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+## build: build the warehouse from the committed sample data and write the report
+build: $(STAMP)
+	$(DBT) build
+
+## test: every check CI runs: linters, dbt's tests on the sample, pytest
+test: lint dbt-test pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check segmentation python_models tests benchmarks
+	$(BIN)/ruff format --check segmentation python_models tests benchmarks
+	$(BIN)/sqlfluff lint models tests analyses macros
+
+dbt-test: $(STAMP)
+	SEGMENTATION_DB_PATH=$${TMPDIR:-/tmp}/segmentation-ci-$$$$.duckdb $(DBT) build --target-path target/ci
+
+pytest: $(STAMP)
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) target logs warehouse/*.duckdb* warehouse/published

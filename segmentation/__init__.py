@@ -1,0 +1,1 @@
+"""Customer segmentation: the project's Python tools (data generator, clustering, report)."""
