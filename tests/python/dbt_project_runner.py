@@ -1,0 +1,75 @@
+"""Run the dbt project in isolation, the way pytest's end-to-end tests need it.
+
+Every build gets its own DuckDB file, target and log folders, so tests can run
+beside a developer's own build and beside each other without sharing state.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+DBT = Path(sys.executable).with_name("dbt")
+
+
+@dataclass(frozen=True)
+class DbtResult:
+    """What one dbt invocation left behind."""
+
+    returncode: int
+    output: str
+    db_path: Path
+    target_path: Path
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+    def query(self, sql: str) -> list[tuple]:
+        """Run one read-only query against the built warehouse and close it again.
+
+        The connection is closed before returning because any other process
+        holding the file makes the next `dbt build` fail.
+        """
+        with duckdb.connect(str(self.db_path), read_only=True) as con:
+            return con.execute(sql).fetchall()
+
+    def run_results(self) -> list[dict]:
+        """The per-node results dbt wrote for this invocation."""
+        data = json.loads((self.target_path / "run_results.json").read_text())
+        return data["results"]
+
+
+def run_dbt(
+    workdir: Path,
+    args: list[str],
+    dbt_vars: dict | None = None,
+    env: dict[str, str] | None = None,
+) -> DbtResult:
+    """Run `dbt <args>` against the project with its state kept under `workdir`."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    db_path = workdir / "warehouse.duckdb"
+    target_path = workdir / "target"
+    cmd = [str(DBT), *args, "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)]
+    if dbt_vars:
+        cmd += ["--vars", json.dumps(dbt_vars)]
+    full_env = {
+        **os.environ,
+        "SEGMENTATION_DB_PATH": str(db_path),
+        "SEGMENTATION_PUBLISH_DIR": str(workdir / "published"),
+        "DBT_TARGET_PATH": str(target_path),
+        "DBT_LOG_PATH": str(workdir / "logs"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        **(env or {}),
+    }
+    proc = subprocess.run(
+        cmd, cwd=PROJECT_DIR, env=full_env, capture_output=True, text=True, check=False
+    )
+    return DbtResult(proc.returncode, proc.stdout + proc.stderr, db_path, target_path)
