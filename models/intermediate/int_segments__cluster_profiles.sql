@@ -1,0 +1,157 @@
+{#-
+    Per cluster and per numeric feature of customer_features: the mean and
+    median in original units and a z-score against the whole population.
+
+    The feature list is read from the relation, so a feature added to
+    customer_features is profiled (and usable in seed segment_rules) without
+    editing this model. The z-score compares winsorised values (clipped to the
+    population's var segment_zscore_winsor_quantile and 1 - that quantile):
+    a handful of extreme customers (whales with one 50k order) would otherwise
+    inflate the standard deviation until no cluster looks unusual.
+-#}
+{%- set lower_quantile = var('segment_zscore_winsor_quantile', 0.01) | float -%}
+{%- set upper_quantile = 1 - lower_quantile -%}
+{%- set numeric_type_prefixes = [
+    'tinyint', 'smallint', 'integer', 'bigint', 'hugeint', 'utinyint', 'usmallint',
+    'uinteger', 'ubigint', 'float', 'double', 'real', 'decimal', 'numeric'
+] -%}
+{%- set feature_names = [] -%}
+{#- `sameas true`: linters render with a placeholder `execute` and no adapter. -#}
+{%- if execute is sameas true -%}
+    {%- for column in adapter.get_columns_in_relation(ref('customer_features')) -%}
+        {%- set data_type = column.data_type | lower -%}
+        {%- for prefix in numeric_type_prefixes -%}
+            {%- if data_type.startswith(prefix) and column.name | lower != 'customer_id'
+                and column.name not in feature_names -%}
+                {%- do feature_names.append(column.name) -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endfor -%}
+{%- endif -%}
+
+with
+
+customer_features as (
+
+    select * from {{ ref('customer_features') }}
+
+),
+
+customer_clusters as (
+
+    select * from {{ ref('customer_clusters') }}
+
+),
+
+cluster_sizes as (
+
+    select
+        cluster_id,
+        count(*) as cluster_customers,
+        count(*) / sum(count(*)) over () as cluster_share
+    from customer_clusters
+    group by cluster_id
+
+),
+
+feature_values as (
+
+    {% for feature_name in feature_names %}
+        select
+            customer_clusters.cluster_id,
+            '{{ feature_name }}' as feature_name,
+            cast(customer_features.{{ feature_name }} as double) as feature_value
+        from customer_features
+        inner join customer_clusters
+            on customer_features.customer_id = customer_clusters.customer_id
+        union all
+    {% endfor %}
+    -- Ends the union above and types the columns when there is no feature at all.
+    select
+        cast(null as integer) as cluster_id,
+        cast(null as varchar) as feature_name,
+        cast(null as double) as feature_value
+    where false
+
+),
+
+population_bounds as (
+
+    select
+        feature_name,
+        avg(feature_value) as population_mean,
+        median(feature_value) as population_median,
+        quantile_cont(feature_value, {{ lower_quantile }}) as lower_bound,
+        quantile_cont(feature_value, {{ upper_quantile }}) as upper_bound
+    from feature_values
+    group by feature_name
+
+),
+
+winsorised_values as (
+
+    select
+        feature_values.cluster_id,
+        feature_values.feature_name,
+        feature_values.feature_value,
+        least(
+            greatest(feature_values.feature_value, population_bounds.lower_bound),
+            population_bounds.upper_bound
+        ) as winsorised_value
+    from feature_values
+    inner join population_bounds
+        on feature_values.feature_name = population_bounds.feature_name
+
+),
+
+population_scale as (
+
+    select
+        feature_name,
+        avg(winsorised_value) as winsorised_mean,
+        stddev_pop(winsorised_value) as winsorised_stddev
+    from winsorised_values
+    group by feature_name
+
+),
+
+cluster_stats as (
+
+    select
+        cluster_id,
+        feature_name,
+        count(feature_value) as customers_with_value,
+        avg(feature_value) as feature_mean,
+        median(feature_value) as feature_median,
+        avg(winsorised_value) as winsorised_mean
+    from winsorised_values
+    group by cluster_id, feature_name
+
+),
+
+final as (
+
+    select
+        cluster_stats.cluster_id,
+        cluster_sizes.cluster_customers,
+        cluster_sizes.cluster_share,
+        cluster_stats.feature_name,
+        cluster_stats.customers_with_value,
+        cluster_stats.feature_mean,
+        cluster_stats.feature_median,
+        population_bounds.population_mean,
+        population_bounds.population_median,
+        -- A feature with no spread (or no values) says nothing about a cluster: null, not 0.
+        (cluster_stats.winsorised_mean - population_scale.winsorised_mean)
+        / nullif(population_scale.winsorised_stddev, 0) as z_score
+    from cluster_stats
+    inner join cluster_sizes
+        on cluster_stats.cluster_id = cluster_sizes.cluster_id
+    inner join population_bounds
+        on cluster_stats.feature_name = population_bounds.feature_name
+    inner join population_scale
+        on cluster_stats.feature_name = population_scale.feature_name
+
+)
+
+select * from final

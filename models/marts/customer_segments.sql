@@ -1,0 +1,50 @@
+-- Every customer of customer_features exactly once, with its named segment
+-- and the few features a campaign list needs. A customer without a cluster
+-- keeps a null cluster_id, which the contract's not_null constraint turns
+-- into a failed build instead of a silently missing customer.
+with
+
+customer_features as (
+
+    select * from {{ ref('customer_features') }}
+
+),
+
+customer_clusters as (
+
+    select * from {{ ref('customer_clusters') }}
+
+),
+
+cluster_names as (
+
+    select * from {{ ref('int_segments__cluster_names') }}
+
+),
+
+final as (
+
+    select
+        cast(customer_features.customer_id as varchar) as customer_id,
+        cast(customer_clusters.cluster_id as integer) as cluster_id,
+        cast(cluster_names.segment_name as varchar) as segment_name,
+        cast(cluster_names.base_segment_name as varchar) as base_segment_name,
+        cast(customer_clusters.is_core_point as boolean) as is_core_point,
+        cast(customer_features.as_of_date as date) as as_of_date,
+        cast(customer_features.recency_days as integer) as recency_days,
+        cast(customer_features.frequency as integer) as frequency,
+        cast(customer_features.monetary as double) as monetary,
+        cast(customer_features.avg_order_value as double) as avg_order_value,
+        cast(customer_features.top_category as varchar) as top_category,
+        cast(customer_features.credit_utilisation as double) as credit_utilisation,
+        cast(customer_features.missed_payments_12m as integer) as missed_payments_12m
+    from customer_features
+    left join customer_clusters
+        on customer_features.customer_id = customer_clusters.customer_id
+    left join cluster_names
+        on customer_clusters.cluster_id = cluster_names.cluster_id
+
+)
+
+select * from final
+order by customer_id
