@@ -1,0 +1,153 @@
+{{ config(materialized='table') }}
+
+{%- set raw = raw_file_columns(
+    'credit_profiles',
+    required=['customer_id', 'snapshot_date'],
+    optional=['credit_limit', 'balance', 'missed_payments_12m', 'credit_score'],
+) %}
+
+with
+
+source as (
+    select * from {{ source('raw', 'credit_profiles') }}
+),
+
+transactions as (
+    select * from {{ ref('base_raw__transactions') }}
+),
+
+numbered as (
+    -- Scans keep file order, so this numbers rows as they stand in the file.
+    select
+        row_number() over () as source_row_number,
+        {{ raw_column(raw, 'customer_id') }} as customer_id_raw,
+        {{ raw_column(raw, 'snapshot_date') }} as snapshot_date_raw,
+        {{ raw_column(raw, 'credit_limit') }} as credit_limit_raw,
+        {{ raw_column(raw, 'balance') }} as balance_raw,
+        {{ raw_column(raw, 'missed_payments_12m') }} as missed_payments_12m_raw,
+        {{ raw_column(raw, 'credit_score') }} as credit_score_raw
+    from source
+),
+
+parsed as (
+    select
+        *,
+        struct_pack(
+            customer_id_raw := customer_id_raw,
+            snapshot_date_raw := snapshot_date_raw,
+            credit_limit_raw := credit_limit_raw,
+            balance_raw := balance_raw,
+            missed_payments_12m_raw := missed_payments_12m_raw,
+            credit_score_raw := credit_score_raw
+        ) as raw_values,
+        nullif(trim(customer_id_raw), '') as customer_id,
+        cast(try_cast(trim(snapshot_date_raw) as timestamp) as date) as snapshot_date,
+        try_cast(trim(credit_limit_raw) as decimal(18, 2)) as credit_limit,
+        try_cast(trim(balance_raw) as decimal(18, 2)) as balance,
+        try_cast(trim(missed_payments_12m_raw) as integer) as missed_payments_12m,
+        try_cast(trim(credit_score_raw) as integer) as credit_score_parsed
+    from numbered
+),
+
+screened as (
+    select
+        *,
+        case
+            when customer_id is null then 'missing_customer_id'
+            when snapshot_date is null then 'unparsable_date'
+            when
+                snapshot_date < cast({{ sql_string(var('min_valid_date')) }} as date)
+                then 'implausible_date'
+        end as row_reject_reason
+    from parsed
+),
+
+transaction_dates as (
+    select transaction_date
+    from transactions
+    where passes_row_checks
+),
+
+snapshot_dates as (
+    select snapshot_date
+    from screened
+    where row_reject_reason is null
+),
+
+as_of as (
+    -- The same rule as stg_raw__as_of_date: var, else transactions, else snapshots.
+    select
+        coalesce(
+            {{ as_of_date_var() }},
+            {{ as_of_date_from('transaction_dates', 'transaction_date') }},
+            {{ as_of_date_from('snapshot_dates', 'snapshot_date') }}
+        ) as as_of_date
+),
+
+dated as (
+    select
+        screened.*,
+        coalesce(screened.snapshot_date > as_of.as_of_date, false) as is_future
+    from screened
+    cross join as_of
+),
+
+ranked as (
+    -- One pass settles duplicates, future snapshots and versions: within a
+    -- customer, snapshots up to the as-of date come first, the latest leading
+    -- (ties: the smallest raw values, not file order), and exact copies sit
+    -- side by side, the first copy in file order leading.
+    select
+        *,
+        row_number() over by_customer as position_in_customer,
+        -- struct equality holds nulls equal: an exact copy, blanks included
+        coalesce(lag(raw_values) over by_customer = raw_values, false) as is_copy_of_previous
+    from dated
+    window by_customer as (
+        partition by row_reject_reason is null, customer_id
+        order by
+            is_future asc,
+            snapshot_date desc,
+            customer_id_raw asc,
+            snapshot_date_raw asc,
+            credit_limit_raw asc,
+            balance_raw asc,
+            missed_payments_12m_raw asc,
+            credit_score_raw asc,
+            source_row_number asc
+    )
+),
+
+final as (
+    select
+        source_row_number,
+        customer_id_raw,
+        snapshot_date_raw,
+        credit_limit_raw,
+        balance_raw,
+        missed_payments_12m_raw,
+        credit_score_raw,
+        customer_id,
+        snapshot_date,
+        credit_limit,
+        balance,
+        missed_payments_12m,
+        case
+            when
+                credit_score_parsed
+                between {{ var('min_credit_score') }} and {{ var('max_credit_score') }}
+                then credit_score_parsed
+        end as credit_score,
+        row_reject_reason is null as passes_row_checks,
+        coalesce(
+            row_reject_reason,
+            case
+                when position_in_customer > 1 and is_copy_of_previous then 'duplicate'
+                when is_future then 'future_date'
+                when position_in_customer > 1 then 'superseded'
+            end
+        ) as reject_reason
+    from ranked
+)
+
+select * from final

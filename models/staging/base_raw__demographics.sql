@@ -1,0 +1,125 @@
+{{ config(materialized='table') }}
+
+{%- set raw = raw_file_columns(
+    'demographics',
+    required=['customer_id'],
+    optional=[
+        'birth_date', 'gender', 'annual_income', 'region', 'signup_date', 'updated_at',
+        'email', 'full_name',
+    ],
+) %}
+
+with
+
+source as (
+    select * from {{ source('raw', 'demographics') }}
+),
+
+gender_values as (
+    select * from {{ ref('gender_values') }}
+),
+
+numbered as (
+    -- Scans keep file order, so this numbers rows as they stand in the file.
+    select
+        row_number() over () as source_row_number,
+        {{ raw_column(raw, 'customer_id') }} as customer_id_raw,
+        {{ raw_column(raw, 'birth_date') }} as birth_date_raw,
+        {{ raw_column(raw, 'gender') }} as gender_raw,
+        {{ raw_column(raw, 'annual_income') }} as annual_income_raw,
+        {{ raw_column(raw, 'region') }} as region_raw,
+        {{ raw_column(raw, 'signup_date') }} as signup_date_raw,
+        {{ raw_column(raw, 'updated_at') }} as updated_at_raw,
+        {{ raw_column(raw, 'email') }} as email_raw,
+        {{ raw_column(raw, 'full_name') }} as full_name_raw
+    from source
+),
+
+parsed as (
+    select
+        *,
+        struct_pack(
+            customer_id_raw := customer_id_raw,
+            birth_date_raw := birth_date_raw,
+            gender_raw := gender_raw,
+            annual_income_raw := annual_income_raw,
+            region_raw := region_raw,
+            signup_date_raw := signup_date_raw,
+            updated_at_raw := updated_at_raw,
+            email_raw := email_raw,
+            full_name_raw := full_name_raw
+        ) as raw_values,
+        nullif(trim(customer_id_raw), '') as customer_id,
+        cast(try_cast(trim(birth_date_raw) as timestamp) as date) as birth_date,
+        {{ fold_text('gender_raw') }} as gender_folded,
+        try_cast(trim(annual_income_raw) as decimal(18, 2)) as annual_income_parsed,
+        nullif(regexp_replace(trim(region_raw), '\s+', ' ', 'g'), '') as region,
+        cast(try_cast(trim(signup_date_raw) as timestamp) as date) as signup_date,
+        try_cast(trim(updated_at_raw) as timestamp) as updated_at
+    from numbered
+),
+
+ranked as (
+    -- One pass settles duplicates and versions: within a customer, the latest
+    -- updated_at leads (ties: the smallest raw values, so the result does not
+    -- depend on file order), and exact copies sit side by side, the first
+    -- copy in file order leading.
+    select
+        *,
+        row_number() over by_customer as position_in_customer,
+        -- struct equality holds nulls equal: an exact copy, blanks included
+        coalesce(lag(raw_values) over by_customer = raw_values, false) as is_copy_of_previous
+    from parsed
+    window by_customer as (
+        partition by customer_id
+        order by
+            updated_at desc nulls last,
+            customer_id_raw asc,
+            birth_date_raw asc,
+            gender_raw asc,
+            annual_income_raw asc,
+            region_raw asc,
+            signup_date_raw asc,
+            updated_at_raw asc,
+            email_raw asc,
+            full_name_raw asc,
+            source_row_number asc
+    )
+),
+
+final as (
+    select
+        ranked.source_row_number,
+        ranked.customer_id_raw,
+        ranked.birth_date_raw,
+        ranked.gender_raw,
+        ranked.annual_income_raw,
+        ranked.region_raw,
+        ranked.signup_date_raw,
+        ranked.updated_at_raw,
+        ranked.email_raw,
+        ranked.full_name_raw,
+        ranked.customer_id,
+        ranked.birth_date,
+        case
+            when ranked.gender_folded is null then 'unknown'
+            else coalesce(gender_values.gender, 'unknown')
+        end as gender,
+        case when ranked.annual_income_parsed >= 0 then ranked.annual_income_parsed end
+            as annual_income,
+        ranked.region,
+        ranked.signup_date,
+        ranked.updated_at,
+        ranked.customer_id is not null as passes_row_checks,
+        case
+            when ranked.customer_id is null then 'missing_customer_id'
+            when ranked.position_in_customer > 1 and ranked.is_copy_of_previous
+                then 'duplicate'
+            when ranked.position_in_customer > 1 then 'superseded'
+        end as reject_reason
+    from ranked
+    left join gender_values
+        on ranked.gender_folded = gender_values.gender_variant
+)
+
+select * from final
