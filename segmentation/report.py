@@ -1,0 +1,430 @@
+"""The segment report: one self-contained HTML file people would rather look at than read.
+
+`make build` runs this after `dbt build`:
+
+    python -m segmentation.report --db warehouse/segmentation.duckdb \
+        --out reports/segment_report.html
+
+It opens the warehouse read-only (after the build, so it blocks nothing),
+draws every figure with matplotlib/seaborn into PNGs embedded as base64, and
+writes one HTML file that can be mailed as it is. Each section has an `id`
+so tests (and readers) can find it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import html
+import io
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import matplotlib
+import matplotlib.ticker
+
+matplotlib.use("Agg")  # no display on build machines; must precede pyplot
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from sklearn.neighbors import NearestNeighbors
+
+from segmentation.clustering import ClusteringConfig, scale_min_samples, stable_sample
+from segmentation.features import (
+    DEFAULT_FEATURES,
+    build_matrix,
+    parse_feature_list,
+    select_features,
+)
+
+# Sections in report order: (html id, heading). Tests check every one is present.
+SECTIONS: tuple[tuple[str, str], ...] = (
+    ("segment-sizes", "Segment sizes and revenue"),
+    ("segment-descriptions", "What each segment is"),
+    ("feature-heatmap", "How segments differ: feature z-scores"),
+    ("projection", "Customers in two dimensions"),
+    ("k-distance", "Choosing eps: the k-distance curve"),
+    ("diagnostics", "Clustering diagnostics"),
+)
+PROJECTION_POINTS = 20_000  # enough to show every segment's shape, small enough to draw fast
+Z_STRONG = 1.0  # "well above/below": the same scale the naming rules use
+Z_NOTABLE = 0.5
+TRAITS_PER_SEGMENT = 3
+NOISE_COLOUR = "#9e9e9e"
+FEATURE_LABELS: dict[str, str] = {
+    "recency_days": "days since last purchase",
+    "frequency": "number of purchases",
+    "purchase_days": "days with a purchase",
+    "monetary": "total spend",
+    "avg_order_value": "average order value",
+    "tenure_days": "time as a customer",
+    "purchase_cadence_days": "days between purchases",
+    "refund_rate": "refund rate",
+    "category_breadth": "number of categories bought",
+    "online_share": "share bought online",
+    "store_share": "share bought in store",
+    "mobile_share": "share bought on mobile",
+    "active_months_12m": "active months in the last year",
+    "credit_utilisation": "credit utilisation",
+    "missed_payments_12m": "missed payments",
+    "credit_score": "credit score",
+    "age_years": "age",
+    "annual_income": "annual income",
+}
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """Everything the report shows, read once from the warehouse."""
+
+    summary: pd.DataFrame
+    profiles: pd.DataFrame
+    projection: pd.DataFrame
+    diagnostics: dict
+    k_distances: np.ndarray | None
+    k_neighbour: int | None
+
+
+def feature_label(feature: str) -> str:
+    """A feature's name as a marketer reads it."""
+    return FEATURE_LABELS.get(feature, feature.replace("_", " "))
+
+
+def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    query = "select count(*) from duckdb_tables() where table_name = ?"
+    return con.execute(query, [name]).fetchall()[0][0] > 0
+
+
+def read_diagnostics(con: duckdb.DuckDBPyConnection) -> dict:
+    """The latest row of clustering_diagnostics as a dict; empty if the table is missing."""
+    if not _table_exists(con, "clustering_diagnostics"):
+        return {}
+    frame = con.execute("select * from clustering_diagnostics").df()
+    if frame.empty:
+        return {}
+    return {key: value for key, value in frame.iloc[-1].items() if not _is_missing(value)}
+
+
+def _is_missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))
+
+
+def _listed(value: object) -> tuple[str, ...]:
+    """A feature list stored as a list, a JSON array or comma-separated text."""
+    if isinstance(value, str) and value.strip().startswith("["):
+        value = json.loads(value)
+    if isinstance(value, list | tuple | np.ndarray):
+        return tuple(str(v) for v in value)
+    return parse_feature_list(value)
+
+
+def k_distance_curve(
+    features: pd.DataFrame, diagnostics: dict
+) -> tuple[np.ndarray, int] | tuple[None, None]:
+    """Sorted distance to the k-th neighbour (and k), recomputed as the clustering sees the data.
+
+    The clustering stores eps and min_samples, not the curve; recomputing it
+    over the same scaled features and the same deterministic sample shows
+    where the chosen eps sits on it.
+    """
+    if features.empty or "min_samples" not in diagnostics:
+        return None, None
+    config = ClusteringConfig()
+    requested = _listed(diagnostics.get("features_used")) or DEFAULT_FEATURES
+    features = features.sort_values("customer_id", kind="stable").reset_index(drop=True)
+    used = select_features(features, requested).used
+    if not used:
+        return None, None
+    matrix = build_matrix(features, used).values
+    sample = stable_sample(features["customer_id"], min(config.search_rows, len(features)))
+    k = scale_min_samples(int(diagnostics["min_samples"]), len(features), len(sample))
+    k = int(min(max(k, 2), len(sample) - 1))
+    if k < 1:
+        return None, None
+    distances, _ = NearestNeighbors(n_neighbors=k).fit(matrix[sample]).kneighbors(matrix[sample])
+    return np.sort(distances[:, k - 1]), k
+
+
+def load_report_data(con: duckdb.DuckDBPyConnection) -> ReportData:
+    """Read the marts the report shows."""
+    summary = con.execute("select * from segment_summary order by customers desc").df()
+    profiles = con.execute("select * from segment_profiles").df()
+    projection = con.execute(
+        f"""
+        select segments.segment_name, clusters.projection_x, clusters.projection_y
+        from customer_segments as segments
+        inner join customer_clusters as clusters on segments.customer_id = clusters.customer_id
+        order by hash(segments.customer_id), segments.customer_id
+        limit {PROJECTION_POINTS}
+        """
+    ).df()
+    diagnostics = read_diagnostics(con)
+    features = con.execute("select * from customer_features").df()
+    curve, k = k_distance_curve(features, diagnostics)
+    return ReportData(summary, profiles, projection, diagnostics, curve, k)
+
+
+def describe_segment(segment: pd.Series, profile: pd.DataFrame) -> str:
+    """A few plain sentences on one segment from its size, revenue and strongest z-scores."""
+    name = str(segment["segment_name"])
+    text = (
+        f"{name}: {int(segment['customers']):,} customers ({segment['customer_share']:.0%} of all)"
+    )
+    if not _is_missing(segment.get("revenue_share")):
+        text += f", bringing {segment['revenue_share']:.0%} of revenue"
+    text += "."
+    ranked = profile.dropna(subset=["z_score"])
+    ranked = ranked.loc[ranked["z_score"].abs() >= Z_NOTABLE]
+    ranked = ranked.reindex(ranked["z_score"].abs().sort_values(ascending=False).index)
+    traits = []
+    for _, row in ranked.head(TRAITS_PER_SEGMENT).iterrows():
+        strength = "well " if abs(row["z_score"]) >= Z_STRONG else ""
+        direction = "above" if row["z_score"] > 0 else "below"
+        traits.append(
+            f"{feature_label(row['feature_name'])} {strength}{direction} average "
+            f"({_number(row['feature_mean'])} vs {_number(row['population_mean'])})"
+        )
+    if traits:
+        text += " Compared with all customers: " + "; ".join(traits) + "."
+    else:
+        text += " Close to the average customer on every feature."
+    action = segment.get("marketing_action")
+    if isinstance(action, str) and action:
+        text += f" Recommended action: {action}"
+    return text
+
+
+def _number(value: float) -> str:
+    """Round for prose: big values without decimals, small ones with two significant digits."""
+    if _is_missing(value):
+        return "n/a"
+    return f"{value:,.0f}" if abs(value) >= 10 else f"{value:.2g}"
+
+
+def segment_palette(names: Sequence[str]) -> dict[str, str]:
+    """One colour per segment, stable for a given order; "Outliers" always grey."""
+    colours = sns.color_palette("tab10", n_colors=max(len(names), 1)).as_hex()
+    palette = {}
+    for name, colour in zip(names, colours, strict=False):
+        palette[name] = NOISE_COLOUR if name.startswith("Outliers") else colour
+    return palette
+
+
+def _png(fig: plt.Figure) -> str:
+    """The figure as a base64 PNG, closed afterwards so a long build does not leak memory."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def figure_sizes(summary: pd.DataFrame, palette: dict[str, str]) -> str:
+    """Customers and revenue per segment, side by side, same segment order."""
+    fig, axes = plt.subplots(1, 2, figsize=(11, 0.5 * len(summary) + 1.8), sharey=True)
+    names = summary["segment_name"].tolist()
+    colours = [palette[n] for n in names]
+    axes[0].barh(names, summary["customers"], color=colours)
+    axes[0].set_title("Customers")
+    revenue = summary["revenue"].astype(float)
+    axes[1].barh(names, revenue, color=colours)
+    axes[1].set_title("Net revenue")
+    axes[1].xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    axes[0].invert_yaxis()  # largest segment on top; the axes share y
+    for ax, values, shares in (
+        (axes[0], summary["customers"], summary["customer_share"]),
+        (axes[1], revenue, summary["revenue_share"]),
+    ):
+        for y, (value, share) in enumerate(zip(values, shares, strict=True)):
+            label = "" if _is_missing(share) else f" {share:.0%}"
+            ax.text(value, y, label, va="center", fontsize=9)
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.margins(x=0.15)
+    fig.tight_layout()
+    return _png(fig)
+
+
+def figure_heatmap(profiles: pd.DataFrame, order: Sequence[str]) -> str:
+    """Segments by features, coloured by z-score: red above average, blue below."""
+    grid = profiles.pivot_table(
+        index="segment_name", columns="feature_name", values="z_score", aggfunc="first"
+    )
+    grid = grid.reindex([n for n in order if n in grid.index])
+    grid.columns = [feature_label(c) for c in grid.columns]
+    fig, ax = plt.subplots(figsize=(max(8, 0.6 * grid.shape[1] + 3), 0.55 * len(grid) + 2.5))
+    sns.heatmap(
+        grid.clip(-3, 3),
+        cmap="RdBu_r",
+        center=0,
+        vmin=-3,
+        vmax=3,
+        annot=grid.round(1),
+        fmt="",
+        linewidths=0.5,
+        cbar_kws={"label": "z-score (population standard deviations)"},
+        ax=ax,
+    )
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    plt.setp(ax.get_xticklabels(), rotation=35, ha="right")
+    fig.tight_layout()
+    return _png(fig)
+
+
+def figure_projection(projection: pd.DataFrame, palette: dict[str, str]) -> str:
+    """Customers on the clustering's 2-D projection, one colour per segment."""
+    fig, ax = plt.subplots(figsize=(9, 7))
+    for name, points in projection.groupby("segment_name", sort=False):
+        ax.scatter(
+            points["projection_x"],
+            points["projection_y"],
+            s=6,
+            alpha=0.5,
+            color=palette.get(str(name), NOISE_COLOUR),
+            label=f"{name} ({len(points):,})",
+            linewidths=0,
+        )
+    ax.set_xlabel("projection x")
+    ax.set_ylabel("projection y")
+    ax.legend(markerscale=3, fontsize=8, loc="best", frameon=False)
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return _png(fig)
+
+
+def figure_k_distance(k_distances: np.ndarray, eps: float | None, k: int | None) -> str:
+    """The sorted k-distance curve with the eps the build used."""
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    ax.plot(np.arange(len(k_distances)), k_distances, color="#1f77b4")
+    if eps is not None:
+        ax.axhline(eps, color="#d62728", linestyle="--", label=f"chosen eps = {eps:.3f}")
+        ax.legend(frameon=False)
+    ax.set_xlabel("customers in the search sample, sorted by distance")
+    ax.set_ylabel(f"distance to neighbour {k} (scaled features)")
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return _png(fig)
+
+
+def _image(png: str, alt: str) -> str:
+    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{png}">'
+
+
+def _table(frame: pd.DataFrame) -> str:
+    return frame.to_html(index=False, border=0, classes="data", na_rep="")
+
+
+def _summary_table(summary: pd.DataFrame) -> str:
+    """The KPI table with numbers formatted the way a dashboard shows them."""
+    percent = "{:.1%}".format
+    shown = pd.DataFrame(
+        {
+            "segment": summary["segment_name"],
+            "customers": summary["customers"].map("{:,}".format),
+            "share of customers": summary["customer_share"].map(percent),
+            "net revenue": summary["revenue"].astype(float).map("{:,.0f}".format),
+            "share of revenue": summary["revenue_share"].map(
+                lambda v: "" if _is_missing(v) else percent(v)
+            ),
+            "average order value": summary["avg_order_value"].map(_number),
+            "median days since purchase": summary["median_recency_days"].map(_number),
+            "top category": summary["top_product_category"],
+        }
+    )
+    return _table(shown)
+
+
+def _diagnostics_frame(diagnostics: dict) -> pd.DataFrame:
+    rows = []
+    for key, value in diagnostics.items():
+        shown = json.dumps(value, default=str) if isinstance(value, list | dict) else value
+        rows.append({"figure": key, "value": str(shown)})
+    return pd.DataFrame(rows, columns=["figure", "value"])
+
+
+def render_html(data: ReportData) -> str:
+    """The whole report as one HTML string with every image inline."""
+    order = data.summary["segment_name"].tolist()
+    palette = segment_palette(order)
+    body: dict[str, str] = {}
+    if data.summary.empty:
+        empty = "<p>No customers: the build had no data to segment.</p>"
+        body = {section_id: empty for section_id, _ in SECTIONS}
+    else:
+        sizes = _image(figure_sizes(data.summary, palette), "segment sizes")
+        body["segment-sizes"] = sizes + _summary_table(data.summary)
+        items = []
+        for _, segment in data.summary.iterrows():
+            profile = data.profiles.loc[data.profiles["segment_name"] == segment["segment_name"]]
+            colour = palette[segment["segment_name"]]
+            items.append(
+                f'<li><span class="swatch" style="background:{colour}"></span>'
+                f"{html.escape(describe_segment(segment, profile))}</li>"
+            )
+        body["segment-descriptions"] = f'<ul class="segments">{"".join(items)}</ul>'
+        body["feature-heatmap"] = _image(figure_heatmap(data.profiles, order), "feature z-scores")
+        body["projection"] = _image(figure_projection(data.projection, palette), "projection")
+        eps = data.diagnostics.get("eps")
+        if data.k_distances is not None and len(data.k_distances):
+            body["k-distance"] = _image(
+                figure_k_distance(
+                    data.k_distances, None if eps is None else float(eps), data.k_neighbour
+                ),
+                "k-distance curve",
+            )
+        else:
+            body["k-distance"] = "<p>No k-distance curve: the build stored no eps/min_samples.</p>"
+        body["diagnostics"] = _table(_diagnostics_frame(data.diagnostics))
+    sections = "".join(
+        f'<section id="{section_id}"><h2>{html.escape(title)}</h2>{body[section_id]}</section>'
+        for section_id, title in SECTIONS
+    )
+    customers = int(data.summary["customers"].sum()) if not data.summary.empty else 0
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>Customer segments</title>
+<style>
+body {{ font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; color: #222; }}
+img {{ max-width: 100%; }}
+table.data {{ border-collapse: collapse; font-size: 0.9em; margin: 1em 0; }}
+table.data th, table.data td {{ padding: 0.3em 0.7em; border-bottom: 1px solid #ddd; }}
+ul.segments li {{ margin: 0.6em 0; line-height: 1.4; }}
+.swatch {{ display: inline-block; width: 0.9em; height: 0.9em; margin-right: 0.5em; }}
+</style></head><body>
+<h1>Customer segments</h1>
+<p>{customers:,} customers in {len(order)} segments.</p>
+{sections}
+</body></html>
+"""
+
+
+def write_report(db_path: Path, out_path: Path) -> Path:
+    """Read the warehouse read-only, render the report and write it to `out_path`."""
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        data = load_report_data(con)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    out_path.write_text(render_html(data), encoding="utf-8")
+    return out_path
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point; a missing warehouse is a one-line error, not a traceback."""
+    parser = argparse.ArgumentParser(prog="python -m segmentation.report", description=__doc__)
+    parser.add_argument("--db", type=Path, default=Path("warehouse/segmentation.duckdb"))
+    parser.add_argument("--out", type=Path, default=Path("reports/segment_report.html"))
+    args = parser.parse_args(argv)
+    if not args.db.exists():
+        print(f"error: no warehouse at {args.db}: run `make build` first", file=sys.stderr)
+        return 1
+    path = write_report(args.db, args.out)
+    print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
