@@ -21,6 +21,7 @@ $(STAMP): requirements.txt pyproject.toml
 ## build: build the warehouse from the committed sample data and write the report
 build: $(STAMP)
 	$(DBT) build
+	$(BIN)/python -m segmentation.report --db $${SEGMENTATION_DB_PATH:-warehouse/segmentation.duckdb} --out reports/segment_report.html
 
 ## test: every check CI runs: linters, dbt's tests on the sample, pytest
 test: lint dbt-test pytest

@@ -52,6 +52,13 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("k-distance", "Choosing eps: the k-distance curve"),
     ("diagnostics", "Clustering diagnostics"),
 )
+REQUIRED_TABLES: tuple[str, ...] = (
+    "segment_summary",
+    "segment_profiles",
+    "customer_segments",
+    "customer_clusters",
+    "customer_features",
+)
 PROJECTION_POINTS = 20_000  # enough to show every segment's shape, small enough to draw fast
 Z_STRONG = 1.0  # "well above/below": the same scale the naming rules use
 Z_NOTABLE = 0.5
@@ -403,9 +410,17 @@ ul.segments li {{ margin: 0.6em 0; line-height: 1.4; }}
 """
 
 
+def missing_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The marts the report needs that the database does not hold."""
+    return [name for name in REQUIRED_TABLES if not _table_exists(con, name)]
+
+
 def write_report(db_path: Path, out_path: Path) -> Path:
     """Read the warehouse read-only, render the report and write it to `out_path`."""
     with duckdb.connect(str(db_path), read_only=True) as con:
+        missing = missing_tables(con)
+        if missing:
+            raise LookupError(f"{db_path} has no {', '.join(missing)}: did `dbt build` succeed?")
         data = load_report_data(con)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     out_path.write_text(render_html(data), encoding="utf-8")
@@ -421,7 +436,11 @@ def main(argv: list[str] | None = None) -> int:
     if not args.db.exists():
         print(f"error: no warehouse at {args.db}: run `make build` first", file=sys.stderr)
         return 1
-    path = write_report(args.db, args.out)
+    try:
+        path = write_report(args.db, args.out)
+    except LookupError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     print(f"wrote {path}", file=sys.stderr)
     return 0
 
