@@ -1,0 +1,139 @@
+"""Publishing for BI: complete versions, an atomic `current`, readers never disturbed.
+
+These run the publish functions on small in-memory tables; the end-to-end
+check (a reader querying the published files during a whole `dbt build`)
+is in test_segments_e2e.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from segmentation import publish as pub
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def _relations(con: duckdb.DuckDBPyConnection, customers: int) -> dict:
+    """Two small marts; `customers` changes between builds so versions can be told apart."""
+    con.execute(
+        "create or replace table customer_segments as "
+        f"select 'C' || i as customer_id, i % 3 as cluster_id from range({customers}) t(i)"
+    )
+    con.execute(
+        "create or replace table segment_summary as "
+        "select cluster_id, count(*) as customers from customer_segments group by cluster_id"
+    )
+    return {name: con.table(name) for name in ("customer_segments", "segment_summary")}
+
+
+def _publish(con, publish_dir: Path, customers: int, build: int, keep: int = 2) -> pd.DataFrame:
+    return pub.publish(
+        _relations(con, customers),
+        {},
+        publish_dir,
+        build_id=f"build-{build}",
+        keep_versions=keep,
+        now=T0 + timedelta(minutes=build),
+    )
+
+
+def _count(database: Path, table: str) -> int:
+    with duckdb.connect(str(database), read_only=True) as con:
+        return con.execute(f"select count(*) from {table}").fetchall()[0][0]
+
+
+def test_publish_writes_parquet_and_database_with_every_row(tmp_path: Path) -> None:
+    with duckdb.connect() as con:
+        result = _publish(con, tmp_path, customers=30, build=1)
+    current = tmp_path / pub.CURRENT_LINK
+    assert current.is_symlink()
+    assert not os.path.isabs(os.readlink(current)), "a relative link survives moving the folder"
+    assert dict(zip(result["table_name"], result["row_count"], strict=True)) == {
+        "customer_segments": 30,
+        "segment_summary": 3,
+    }
+    assert _count(current / pub.DATABASE_FILE, "customer_segments") == 30
+    with duckdb.connect() as con:
+        parquet = current / "customer_segments.parquet"
+        assert con.execute(f"select count(*) from '{parquet}'").fetchall()[0][0] == 30
+    manifest = json.loads((current / pub.MANIFEST_FILE).read_text())
+    assert manifest["build_id"] == "build-1"
+
+
+def test_published_database_holds_tables_not_views(tmp_path: Path) -> None:
+    """Views over Parquet paths break when the file is opened from elsewhere."""
+    with duckdb.connect() as con:
+        _publish(con, tmp_path, customers=5, build=1)
+    database = tmp_path / pub.CURRENT_LINK / pub.DATABASE_FILE
+    with duckdb.connect(str(database), read_only=True) as con:
+        kinds = con.execute("select count(*) from duckdb_views() where not internal").fetchall()
+        tables = con.execute("select table_name from duckdb_tables() order by 1").fetchall()
+    assert kinds == [(0,)]
+    assert tables == [("customer_segments",), ("segment_summary",)]
+
+
+def test_docs_become_comments_in_the_published_database(tmp_path: Path) -> None:
+    with duckdb.connect() as con:
+        con.execute("create table t as select 1 as a")
+        con.execute("comment on table t is 'the table''s doc'")
+        con.execute("comment on column t.a is 'the column doc'")
+        docs = pub.read_table_docs(con, "main", ["t"])
+        pub.publish({"t": con.table("t")}, docs, tmp_path, build_id="b", now=T0)
+    database = tmp_path / pub.CURRENT_LINK / pub.DATABASE_FILE
+    with duckdb.connect(str(database), read_only=True) as con:
+        table_doc = con.execute("select comment from duckdb_tables() where table_name = 't'")
+        assert table_doc.fetchall() == [("the table's doc",)]
+        column_doc = con.execute("select comment from duckdb_columns() where column_name = 'a'")
+        assert column_doc.fetchall() == [("the column doc",)]
+
+
+def test_current_moves_to_the_new_build_and_old_versions_are_pruned(tmp_path: Path) -> None:
+    with duckdb.connect() as con:
+        for build in range(1, 5):
+            _publish(con, tmp_path, customers=10 * build, build=build, keep=2)
+    versions = sorted(p.name for p in (tmp_path / pub.VERSIONS_DIR).iterdir())
+    assert len(versions) == 2
+    assert (tmp_path / pub.CURRENT_LINK).resolve().name == versions[-1]
+    assert _count(tmp_path / pub.CURRENT_LINK / pub.DATABASE_FILE, "customer_segments") == 40
+
+
+def test_prune_never_removes_the_current_version(tmp_path: Path) -> None:
+    versions = tmp_path / pub.VERSIONS_DIR
+    for name in ("a", "b", "c"):
+        (versions / name).mkdir(parents=True)
+    pub.swap_current(tmp_path, versions / "a")  # e.g. a newer build failed before its swap
+    removed = pub.prune_versions(tmp_path, keep=1)
+    assert sorted(p.name for p in versions.iterdir()) == ["a", "c"]
+    assert removed == ["b"]
+
+
+def test_an_open_reader_keeps_reading_after_its_version_is_replaced_and_pruned(
+    tmp_path: Path,
+) -> None:
+    with duckdb.connect() as con:
+        _publish(con, tmp_path, customers=7, build=1, keep=1)
+        reader = duckdb.connect(
+            str(tmp_path / pub.CURRENT_LINK / pub.DATABASE_FILE), read_only=True
+        )
+        try:
+            _publish(con, tmp_path, customers=9, build=2, keep=1)
+            _publish(con, tmp_path, customers=11, build=3, keep=1)
+            assert len(list((tmp_path / pub.VERSIONS_DIR).iterdir())) == 1
+            # The reader's version is gone from the folder, but its open file still answers.
+            assert reader.execute("select count(*) from customer_segments").fetchall() == [(7,)]
+        finally:
+            reader.close()
+    assert _count(tmp_path / pub.CURRENT_LINK / pub.DATABASE_FILE, "customer_segments") == 11
+
+
+def test_keep_versions_below_one_is_refused(tmp_path: Path) -> None:
+    with duckdb.connect() as con, pytest.raises(ValueError, match="keep_versions"):
+        _publish(con, tmp_path, customers=1, build=1, keep=0)
