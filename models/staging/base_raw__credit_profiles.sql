@@ -118,15 +118,25 @@ ranked as (
     )
 ),
 
+classified as (
+    select
+        *,
+        row_reject_reason is null as passes_row_checks,
+        coalesce(
+            row_reject_reason,
+            case
+                when position_in_customer > 1 and is_copy_of_previous then 'duplicate'
+                when is_future then 'future_date'
+                when position_in_customer > 1 then 'superseded'
+            end
+        ) as reject_reason
+    from ranked
+),
+
 final as (
+    -- The raw text is kept for rejected rows only (for rejected_rows).
     select
         source_row_number,
-        customer_id_raw,
-        snapshot_date_raw,
-        credit_limit_raw,
-        balance_raw,
-        missed_payments_12m_raw,
-        credit_score_raw,
         customer_id,
         snapshot_date,
         credit_limit,
@@ -138,16 +148,22 @@ final as (
                 between {{ var('min_credit_score') }} and {{ var('max_credit_score') }}
                 then credit_score_parsed
         end as credit_score,
-        row_reject_reason is null as passes_row_checks,
-        coalesce(
-            row_reject_reason,
-            case
-                when position_in_customer > 1 and is_copy_of_previous then 'duplicate'
-                when is_future then 'future_date'
-                when position_in_customer > 1 then 'superseded'
-            end
-        ) as reject_reason
-    from ranked
+        passes_row_checks,
+        reject_reason,
+        case when reject_reason is not null then customer_id_raw end as customer_id_raw,
+        case when reject_reason is not null then customer_id_raw end as record_key,
+        case
+            when reject_reason is not null
+                then cast(to_json(struct_pack(
+                    customer_id := customer_id_raw,
+                    snapshot_date := snapshot_date_raw,
+                    credit_limit := credit_limit_raw,
+                    balance := balance_raw,
+                    missed_payments_12m := missed_payments_12m_raw,
+                    credit_score := credit_score_raw
+                )) as varchar)
+        end as raw_record
+    from classified
 )
 
 select * from final

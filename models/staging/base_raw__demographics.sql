@@ -87,29 +87,15 @@ ranked as (
     )
 ),
 
-final as (
+classified as (
     select
-        ranked.source_row_number,
-        ranked.customer_id_raw,
-        ranked.birth_date_raw,
-        ranked.gender_raw,
-        ranked.annual_income_raw,
-        ranked.region_raw,
-        ranked.signup_date_raw,
-        ranked.updated_at_raw,
-        ranked.email_raw,
-        ranked.full_name_raw,
-        ranked.customer_id,
-        ranked.birth_date,
+        ranked.*,
         case
             when ranked.gender_folded is null then 'unknown'
             else coalesce(gender_values.gender, 'unknown')
         end as gender,
         case when ranked.annual_income_parsed >= 0 then ranked.annual_income_parsed end
             as annual_income,
-        ranked.region,
-        ranked.signup_date,
-        ranked.updated_at,
         ranked.customer_id is not null as passes_row_checks,
         case
             when ranked.customer_id is null then 'missing_customer_id'
@@ -120,6 +106,38 @@ final as (
     from ranked
     left join gender_values
         on ranked.gender_folded = gender_values.gender_variant
+),
+
+final as (
+    -- The raw text is kept for rejected rows only (for rejected_rows).
+    select
+        source_row_number,
+        customer_id,
+        birth_date,
+        gender,
+        annual_income,
+        region,
+        signup_date,
+        updated_at,
+        passes_row_checks,
+        reject_reason,
+        case when reject_reason is not null then customer_id_raw end as customer_id_raw,
+        case when reject_reason is not null then customer_id_raw end as record_key,
+        case
+            when reject_reason is not null
+                then cast(to_json(struct_pack(
+                    customer_id := customer_id_raw,
+                    birth_date := birth_date_raw,
+                    gender := gender_raw,
+                    annual_income := annual_income_raw,
+                    region := region_raw,
+                    signup_date := signup_date_raw,
+                    updated_at := updated_at_raw,
+                    email := email_raw,
+                    full_name := full_name_raw
+                )) as varchar)
+        end as raw_record
+    from classified
 )
 
 select * from final

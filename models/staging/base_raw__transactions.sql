@@ -16,49 +16,10 @@ product_categories as (
     select * from {{ ref('product_categories') }}
 ),
 
-numbered as (
-    -- Scans keep file order, so this numbers rows as they stand in the file
-    -- (files of a glob in name order).
-    select
-        row_number() over () as source_row_number,
-        {{ raw_column(raw, 'transaction_id') }} as transaction_id_raw,
-        {{ raw_column(raw, 'customer_id') }} as customer_id_raw,
-        {{ raw_column(raw, 'transaction_date') }} as transaction_date_raw,
-        {{ raw_column(raw, 'amount') }} as amount_raw,
-        {{ raw_column(raw, 'quantity') }} as quantity_raw,
-        {{ raw_column(raw, 'product_category') }} as product_category_raw,
-        {{ raw_column(raw, 'channel') }} as channel_raw,
-        {{ raw_column(raw, 'payment_method') }} as payment_method_raw
-    from source
-),
-
-parsed as (
-    select
-        *,
-        struct_pack(
-            transaction_id_raw := transaction_id_raw,
-            customer_id_raw := customer_id_raw,
-            transaction_date_raw := transaction_date_raw,
-            amount_raw := amount_raw,
-            quantity_raw := quantity_raw,
-            product_category_raw := product_category_raw,
-            channel_raw := channel_raw,
-            payment_method_raw := payment_method_raw
-        ) as raw_values,
-        nullif(trim(transaction_id_raw), '') as transaction_id,
-        nullif(trim(customer_id_raw), '') as customer_id,
-        try_cast(trim(transaction_date_raw) as timestamp) as transaction_at,
-        -- double tells "not a number" from "too large for decimal(18,2)"
-        try_cast(trim(amount_raw) as double) as amount_number,
-        try_cast(trim(amount_raw) as decimal(18, 2)) as amount,
-        try_cast(trim(quantity_raw) as integer) as quantity,
-        {{ fold_text('product_category_raw') }} as product_category_folded,
-        {{ fold_text('channel_raw') }} as channel_folded,
-        {{ fold_text('payment_method_raw') }} as payment_method_folded
-    from numbered
-),
-
-screened as (
+screened as materialized (
+    -- Typed once and kept: later steps read it several times. Scans keep file
+    -- order, so row_number() numbers rows as they stand in the file (files of
+    -- a glob in name order).
     select
         *,
         case
@@ -71,21 +32,133 @@ screened as (
             when amount_number is null or not isfinite(amount_number) then 'non_numeric_amount'
             when abs(amount_number) > {{ var('max_abs_amount') }} then 'amount_out_of_range'
         end as row_reject_reason
-    from parsed
+    from (
+        select
+            *,
+            nullif(trim(transaction_id_raw), '') as transaction_id,
+            nullif(trim(customer_id_raw), '') as customer_id,
+            try_cast(trim(transaction_date_raw) as timestamp) as transaction_at,
+            -- double tells "not a number" from "too large for decimal(18,2)"
+            try_cast(trim(amount_raw) as double) as amount_number,
+            try_cast(trim(amount_raw) as decimal(18, 2)) as amount,
+            try_cast(trim(quantity_raw) as integer) as quantity
+        from (
+            select
+                row_number() over () as source_row_number,
+                {{ raw_column(raw, 'transaction_id') }} as transaction_id_raw,
+                {{ raw_column(raw, 'customer_id') }} as customer_id_raw,
+                {{ raw_column(raw, 'transaction_date') }} as transaction_date_raw,
+                {{ raw_column(raw, 'amount') }} as amount_raw,
+                {{ raw_column(raw, 'quantity') }} as quantity_raw,
+                {{ raw_column(raw, 'product_category') }} as product_category_raw,
+                {{ raw_column(raw, 'channel') }} as channel_raw,
+                {{ raw_column(raw, 'payment_method') }} as payment_method_raw
+            from source
+        )
+    )
 ),
 
-ranked as (
-    -- One pass settles both kinds of duplicate: within a transaction_id, rows
-    -- sorted by their raw values put exact copies side by side (the first
-    -- copy in file order leads) and the smallest content first.
+text_values as (
+    -- Free text has few distinct values: fold each once, not once per row.
+    select distinct
+        product_category_raw,
+        channel_raw,
+        payment_method_raw
+    from screened
+),
+
+folded_text_values as (
     select
-        *,
+        product_category_raw,
+        channel_raw,
+        payment_method_raw,
+        {{ fold_text('product_category_raw') }} as product_category_folded,
+        {{ fold_text('channel_raw') }} as channel_folded,
+        {{ fold_text('payment_method_raw') }} as payment_method_folded
+    from text_values
+),
+
+mapped_text_values as (
+    select
+        folded_text_values.product_category_raw,
+        folded_text_values.channel_raw,
+        folded_text_values.payment_method_raw,
+        case
+            when folded_text_values.product_category_folded is null then 'unknown'
+            else coalesce(product_categories.product_category, 'other')
+        end as product_category,
+        case
+            when folded_text_values.channel_folded is null then 'unknown'
+            when folded_text_values.channel_folded in ('online', 'web', 'e-commerce') then 'online'
+            when
+                folded_text_values.channel_folded in ('store', 'in-store', 'in store', 'shop')
+                then 'store'
+            when folded_text_values.channel_folded in ('mobile', 'app', 'mobile app') then 'mobile'
+            else 'other'
+        end as channel,
+        case
+            when folded_text_values.payment_method_folded is null then 'unknown'
+            when
+                folded_text_values.payment_method_folded in ('card', 'credit card', 'debit card')
+                then 'card'
+            when folded_text_values.payment_method_folded = 'cash' then 'cash'
+            when
+                folded_text_values.payment_method_folded in (
+                    'credit', 'store credit', 'credit line'
+                )
+                then 'credit'
+            when
+                folded_text_values.payment_method_folded in (
+                    'bnpl', 'buy now pay later', 'buy now, pay later'
+                )
+                then 'bnpl'
+            else 'other'
+        end as payment_method
+    from folded_text_values
+    left join product_categories
+        on folded_text_values.product_category_folded = product_categories.category_variant
+),
+
+repeated_transaction_ids as (
+    -- Most ids occur once; only the few repeated ones need the sort below.
+    select transaction_id
+    from screened
+    where row_reject_reason is null
+    group by transaction_id
+    having count(*) > 1
+),
+
+ranked_repeats as (
+    -- Within a repeated transaction_id, rows sorted by their raw values put
+    -- exact copies side by side (the first copy in file order leads) and the
+    -- smallest content first, so one sort settles both kinds of duplicate.
+    select
+        source_row_number,
         row_number() over by_transaction as position_in_transaction,
         -- struct equality holds nulls equal: an exact copy, blanks included
         coalesce(lag(raw_values) over by_transaction = raw_values, false) as is_copy_of_previous
-    from screened
+    from (
+        select
+            *,
+            struct_pack(
+                transaction_id_raw,
+                customer_id_raw,
+                transaction_date_raw,
+                amount_raw,
+                quantity_raw,
+                product_category_raw,
+                channel_raw,
+                payment_method_raw
+            ) as raw_values
+        from screened
+        where
+            row_reject_reason is null
+            and transaction_id in (
+                select repeated_transaction_ids.transaction_id from repeated_transaction_ids
+            )
+    ) as repeats
     window by_transaction as (
-        partition by row_reject_reason is null, transaction_id
+        partition by transaction_id
         order by
             transaction_id_raw asc,
             customer_id_raw asc,
@@ -113,65 +186,69 @@ as_of as (
         ) as as_of_date
 ),
 
-final as (
+classified as (
     select
-        ranked.source_row_number,
-        ranked.transaction_id_raw,
-        ranked.customer_id_raw,
-        ranked.transaction_date_raw,
-        ranked.amount_raw,
-        ranked.quantity_raw,
-        ranked.product_category_raw,
-        ranked.channel_raw,
-        ranked.payment_method_raw,
-        ranked.transaction_id,
-        ranked.customer_id,
-        ranked.transaction_at,
-        cast(ranked.transaction_at as date) as transaction_date,
-        ranked.amount,
-        ranked.quantity,
-        case
-            when ranked.product_category_folded is null then 'unknown'
-            else coalesce(product_categories.product_category, 'other')
-        end as product_category,
-        case
-            when ranked.channel_folded is null then 'unknown'
-            when ranked.channel_folded in ('online', 'web', 'e-commerce') then 'online'
-            when ranked.channel_folded in ('store', 'in-store', 'in store', 'shop') then 'store'
-            when ranked.channel_folded in ('mobile', 'app', 'mobile app') then 'mobile'
-            else 'other'
-        end as channel,
-        case
-            when ranked.payment_method_folded is null then 'unknown'
-            when
-                ranked.payment_method_folded in ('card', 'credit card', 'debit card')
-                then 'card'
-            when ranked.payment_method_folded = 'cash' then 'cash'
-            when
-                ranked.payment_method_folded in ('credit', 'store credit', 'credit line')
-                then 'credit'
-            when
-                ranked.payment_method_folded in (
-                    'bnpl', 'buy now pay later', 'buy now, pay later'
-                )
-                then 'bnpl'
-            else 'other'
-        end as payment_method,
-        ranked.amount < 0 as is_refund,
-        ranked.row_reject_reason is null as passes_row_checks,
+        screened.*,
+        mapped_text_values.product_category,
+        mapped_text_values.channel,
+        mapped_text_values.payment_method,
         coalesce(
-            ranked.row_reject_reason,
+            screened.row_reject_reason,
             case
-                when ranked.position_in_transaction > 1 and ranked.is_copy_of_previous
+                when
+                    ranked_repeats.position_in_transaction > 1
+                    and ranked_repeats.is_copy_of_previous
                     then 'duplicate'
-                when ranked.position_in_transaction > 1 then 'conflicting_duplicate'
-                when cast(ranked.transaction_at as date) > as_of.as_of_date then 'future_date'
+                when ranked_repeats.position_in_transaction > 1 then 'conflicting_duplicate'
+                when cast(screened.transaction_at as date) > as_of.as_of_date then 'future_date'
             end
         ) as reject_reason
-    from ranked
+    from screened
     cross join as_of
-    left join product_categories
-        on ranked.product_category_folded = product_categories.category_variant
+    left join ranked_repeats
+        on screened.source_row_number = ranked_repeats.source_row_number
+    left join mapped_text_values
+        on
+            screened.product_category_raw
+            is not distinct from mapped_text_values.product_category_raw
+            and screened.channel_raw is not distinct from mapped_text_values.channel_raw
+            and screened.payment_method_raw
+            is not distinct from mapped_text_values.payment_method_raw
+),
+
+final as (
+    -- The raw text is kept for rejected rows only (for rejected_rows): storing
+    -- it for every row would double the table for nothing.
+    select
+        source_row_number,
+        transaction_id,
+        customer_id,
+        transaction_at,
+        cast(transaction_at as date) as transaction_date,
+        amount,
+        quantity,
+        product_category,
+        channel,
+        payment_method,
+        amount < 0 as is_refund,
+        row_reject_reason is null as passes_row_checks,
+        reject_reason,
+        case when reject_reason is not null then customer_id_raw end as customer_id_raw,
+        case when reject_reason is not null then transaction_id_raw end as record_key,
+        case
+            when reject_reason is not null
+                then cast(to_json(struct_pack(
+                    transaction_id := transaction_id_raw,
+                    customer_id := customer_id_raw,
+                    transaction_date := transaction_date_raw,
+                    amount := amount_raw,
+                    quantity := quantity_raw,
+                    product_category := product_category_raw,
+                    channel := channel_raw,
+                    payment_method := payment_method_raw
+                )) as varchar)
+        end as raw_record
+    from classified
 )
 
 select * from final
