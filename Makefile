@@ -37,5 +37,11 @@ dbt-test: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/pytest
 
+## bench: pipeline vs the pandas-notebook baseline vs the DuckDB scan floor (see BENCHMARKS.md)
+## 10k and 100k customers; BENCH_ARGS="--large" adds 1M, "--update-benchmarks-md" writes the table
+BENCH_ARGS ?=
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run_benchmark $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) target logs warehouse/*.duckdb* warehouse/published

@@ -1,0 +1,487 @@
+"""`make bench`: the pipeline against the pandas-notebook baseline and the DuckDB scan floor.
+
+Usage::
+
+    python -m benchmarks.run_benchmark                      # 10k and 100k customers
+    python -m benchmarks.run_benchmark --large              # and 1M customers
+    python -m benchmarks.run_benchmark --sizes 10000 --update-benchmarks-md
+
+For each size it generates the raw data once (cached under the results
+directory, `segmentation.generate` with a fixed seed), then measures, each in
+a fresh process under the same caps (`benchmarks.measure`):
+
+1. the pipeline: a full `dbt build` from an empty warehouse, with its stage
+   times from dbt's `run_results.json`;
+2. the baseline (`benchmarks.baseline_notebook`) with the eps, min_samples
+   and features the pipeline chose, read from its `clustering_diagnostics`;
+3. the floor (`benchmarks.scan_floor`): DuckDB reading the raw files once.
+
+It writes a JSON record and a Markdown table to the results directory
+(git-ignored) and, with `--update-benchmarks-md`, puts the table into
+BENCHMARKS.md. Nothing here asserts a timing: the targets are read off the table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import json
+import os
+import platform
+import subprocess
+import sys
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from benchmarks.measure import GIB, run_measured
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+DEFAULT_RESULTS = PROJECT_DIR / "benchmarks" / "results"
+BENCHMARKS_MD = PROJECT_DIR / "BENCHMARKS.md"
+TABLE_START = "<!-- bench-table:start -->"
+TABLE_END = "<!-- bench-table:end -->"
+DEFAULT_SIZES = (10_000, 100_000)
+LARGE_SIZE = 1_000_000
+CLUSTERING_MODEL = "customer_clusters_dbscan"
+DIAGNOSTICS_MODEL = "clustering_diagnostics"
+STAGES = ("staging", "features", "clustering", "marts", "tests")
+
+
+# --- stages from dbt's artifacts -------------------------------------------------------
+
+
+def descendants(child_map: dict[str, list[str]], roots: list[str]) -> set[str]:
+    """Every node downstream of `roots` in dbt's child map."""
+    seen: set[str] = set()
+    todo = list(roots)
+    while todo:
+        for child in child_map.get(todo.pop(), []):
+            if child not in seen:
+                seen.add(child)
+                todo.append(child)
+    return seen
+
+
+def node_stages(manifest: dict) -> dict[str, str]:
+    """Map each node of a dbt manifest to its benchmark stage.
+
+    Tests (data and unit) are their own stage. The clustering Python model is
+    `clustering`; anything downstream of it (customer_clusters, the segment
+    marts, diagnostics, publishing) is `marts`; models under models/staging
+    and seeds are `staging`; the rest upstream (models/intermediate and
+    customer_features) is `features`. Placing by the graph, not by folder
+    alone, keeps post-clustering intermediate models out of `features`.
+    """
+    nodes = {**manifest.get("nodes", {}), **manifest.get("unit_tests", {})}
+    clustering = [uid for uid, node in nodes.items() if node.get("name") == CLUSTERING_MODEL]
+    after = descendants(manifest.get("child_map", {}), clustering)
+    stages: dict[str, str] = {}
+    for uid, node in nodes.items():
+        kind = node.get("resource_type")
+        path = str(node.get("original_file_path", ""))
+        if kind in {"test", "unit_test"}:
+            stages[uid] = "tests"
+        elif uid in clustering:
+            stages[uid] = "clustering"
+        elif uid in after:
+            stages[uid] = "marts"
+        elif kind == "seed" or path.startswith("models/staging/"):
+            stages[uid] = "staging"
+        else:
+            stages[uid] = "features"
+    return stages
+
+
+def stage_seconds(run_results: dict, manifest: dict) -> dict[str, float]:
+    """Sum dbt's per-node execution times into stages.
+
+    Unknown nodes (not in the manifest) are reported under `other` so nothing
+    measured is dropped.
+    """
+    stages = node_stages(manifest)
+    totals = dict.fromkeys((*STAGES, "other"), 0.0)
+    for result in run_results.get("results", []):
+        totals[stages.get(result["unique_id"], "other")] += float(result["execution_time"])
+    return {name: round(seconds, 3) for name, seconds in totals.items()}
+
+
+def with_overhead(stages: dict[str, float], wall_seconds: float) -> dict[str, float]:
+    """Add `dbt_overhead`: the process's wall time the nodes do not account for.
+
+    That is starting Python, parsing and compiling the project, connecting,
+    and writing artifacts: a fixed cost of every `dbt build`.
+    """
+    return {**stages, "dbt_overhead": round(max(0.0, wall_seconds - sum(stages.values())), 3)}
+
+
+def slowest_nodes(run_results: dict, count: int = 8) -> list[tuple[str, float]]:
+    """The nodes that took longest, for the report of where the time goes."""
+    timed = [(r["unique_id"], float(r["execution_time"])) for r in run_results.get("results", [])]
+    return sorted(timed, key=lambda item: -item[1])[:count]
+
+
+# --- clustering parameters the pipeline chose ------------------------------------------
+
+
+def _as_list(value: object) -> list[str]:
+    """A features value from the diagnostics table: a list, JSON text or comma separated text."""
+    if value is None:
+        return []
+    if isinstance(value, list | tuple):
+        return [str(v) for v in value]
+    text = str(value).strip()
+    if text.startswith("["):
+        return [str(v) for v in json.loads(text)]
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def parameters_from_row(row: dict) -> dict:
+    """eps, min_samples and features from one clustering_diagnostics row.
+
+    The diagnostics may be columns of their own or one JSON document (a column
+    whose name contains "json" or "diagnostics"); both are read, columns win.
+    """
+    merged: dict = {}
+    for name, value in row.items():
+        if isinstance(value, str) and ("json" in name or "diagnostics" in name):
+            try:
+                parsed = json.loads(value)
+            except ValueError:
+                continue
+            if isinstance(parsed, dict):
+                merged.update(parsed)
+    merged.update({k: v for k, v in row.items() if v is not None})
+    features = _as_list(merged.get("features_used") or merged.get("features"))
+    if merged.get("eps") is None or merged.get("min_samples") is None or not features:
+        raise ValueError(f"clustering_diagnostics holds no eps/min_samples/features: {row}")
+    return {
+        "eps": float(merged["eps"]),
+        "min_samples": int(merged["min_samples"]),
+        "features": features,
+        "fit_method": merged.get("fit_method"),
+        "clusters": merged.get("clusters"),
+        "noise_share": merged.get("noise_share"),
+    }
+
+
+def read_pipeline_parameters(db_path: Path) -> dict:
+    """The clustering parameters of a finished build, read from its warehouse (then closed)."""
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        cursor = con.execute(f"select * from {DIAGNOSTICS_MODEL} limit 1")
+        names = [d[0] for d in cursor.description]
+        row = cursor.fetchone()
+    if row is None:
+        raise ValueError(f"{DIAGNOSTICS_MODEL} is empty")
+    return parameters_from_row(dict(zip(names, row, strict=True)))
+
+
+# --- the three measured runs -----------------------------------------------------------
+
+
+def ensure_data(customers: int, seed: int, data_root: Path) -> Path:
+    """Generate the raw CSV files for a size once; reuse them when the manifest matches.
+
+    The manifest is written last by the generator, so its presence means a
+    complete set of files.
+    """
+    out = data_root / f"customers-{customers}-seed-{seed}"
+    manifest = out / "manifest.json"
+    if manifest.exists():
+        params = json.loads(manifest.read_text(encoding="utf-8"))["parameters"]
+        if (params["customers"], params["seed"], params["format"]) == (customers, seed, "csv"):
+            return out
+    cmd = [sys.executable, "-m", "segmentation.generate"]
+    cmd += ["--customers", str(customers), "--seed", str(seed), "--out", str(out)]
+    subprocess.run(cmd, cwd=PROJECT_DIR, check=True)
+    return out
+
+
+def dbt_env(workdir: Path) -> dict[str, str]:
+    """Environment for a dbt build whose database, target, logs and publish dir are `workdir`'s."""
+    return {
+        **os.environ,
+        "DBT_PROFILES_DIR": str(PROJECT_DIR),
+        "SEGMENTATION_DB_PATH": str(workdir / "warehouse.duckdb"),
+        "DBT_TARGET_PATH": str(workdir / "target"),
+        "DBT_LOG_PATH": str(workdir / "logs"),
+        "SEGMENTATION_PUBLISH_DIR": str(workdir / "published"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+
+
+def fresh_workdir(workdir: Path) -> None:
+    """Start a build from nothing: no warehouse, no previous artifacts."""
+    for name in ("warehouse.duckdb", "warehouse.duckdb.wal"):
+        (workdir / name).unlink(missing_ok=True)
+    for name in ("target/run_results.json", "target/manifest.json"):
+        (workdir / name).unlink(missing_ok=True)
+    workdir.mkdir(parents=True, exist_ok=True)
+
+
+def run_pipeline(data_dir: Path, workdir: Path, caps: dict, dbt_args: list[str]) -> dict:
+    """A full `dbt build` on `data_dir`, measured; stage times and parameters when it finished."""
+    fresh_workdir(workdir)
+    dbt = str(Path(sys.executable).with_name("dbt"))
+    cmd = [dbt, "build", "--vars", json.dumps({"raw_data_path": str(data_dir)}), *dbt_args]
+    measurement = run_measured(
+        cmd, log_path=workdir / "dbt_build.log", env=dbt_env(workdir), cwd=PROJECT_DIR, **caps
+    )
+    record: dict = {"measurement": asdict(measurement)}
+    run_results_path = workdir / "target" / "run_results.json"
+    manifest_path = workdir / "target" / "manifest.json"
+    if run_results_path.exists() and manifest_path.exists():
+        run_results = json.loads(run_results_path.read_text(encoding="utf-8"))
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        record["stages"] = with_overhead(
+            stage_seconds(run_results, manifest), measurement.wall_seconds
+        )
+        record["slowest_nodes"] = slowest_nodes(run_results)
+    if measurement.finished:
+        try:
+            record["parameters"] = read_pipeline_parameters(workdir / "warehouse.duckdb")
+        except (duckdb.Error, ValueError) as error:
+            record["parameters_error"] = str(error)
+    return record
+
+
+def run_baseline(data_dir: Path, workdir: Path, caps: dict, parameters: dict) -> dict:
+    """The pandas-notebook baseline with the pipeline's parameters, measured."""
+    report = workdir / "baseline.json"
+    report.unlink(missing_ok=True)
+    cmd = [sys.executable, "-m", "benchmarks.baseline_notebook", "--data", str(data_dir)]
+    cmd += ["--eps", repr(parameters["eps"]), "--min-samples", str(parameters["min_samples"])]
+    cmd += ["--features", ",".join(parameters["features"]), "--report", str(report)]
+    measurement = run_measured(cmd, log_path=workdir / "baseline.log", cwd=PROJECT_DIR, **caps)
+    record: dict = {"measurement": asdict(measurement)}
+    if measurement.finished and report.exists():
+        record["result"] = json.loads(report.read_text(encoding="utf-8"))
+    return record
+
+
+def run_floor(data_dir: Path, workdir: Path, caps: dict) -> dict:
+    """DuckDB reading the raw files once, measured; `seconds` is the scan itself."""
+    report = workdir / "scan_floor.json"
+    report.unlink(missing_ok=True)
+    cmd = [sys.executable, "-m", "benchmarks.scan_floor", "--data", str(data_dir)]
+    cmd += ["--report", str(report)]
+    measurement = run_measured(cmd, log_path=workdir / "scan_floor.log", cwd=PROJECT_DIR, **caps)
+    record: dict = {"measurement": asdict(measurement)}
+    if measurement.finished and report.exists():
+        record["result"] = json.loads(report.read_text(encoding="utf-8"))
+    return record
+
+
+# --- reporting -------------------------------------------------------------------------
+
+
+def machine() -> dict:
+    """What the numbers ran on, including how busy the machine was."""
+    cpu = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text(encoding="utf-8").splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    versions = {
+        package: importlib.metadata.version(package)
+        for package in ("dbt-core", "dbt-duckdb", "duckdb", "pandas", "scikit-learn", "numpy")
+    }
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": round(memory / GIB, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "versions": versions,
+    }
+
+
+def _status_text(measurement: dict) -> str:
+    """`DNF (time cap)` / `DNF (memory cap)` / `failed` for a run that did not finish."""
+    return {
+        "dnf_time": "DNF (time cap)",
+        "dnf_memory": "DNF (memory cap)",
+        "failed": "failed",
+    }.get(measurement["status"], measurement["status"])
+
+
+def _time(record: dict | None) -> str:
+    if not record:
+        return "not run"
+    measurement = record["measurement"]
+    if measurement["status"] != "ok":
+        return f"{_status_text(measurement)} after {measurement['wall_seconds']:.0f} s"
+    return f"{measurement['wall_seconds']:.1f} s"
+
+
+def _memory(record: dict | None) -> str:
+    if not record:
+        return "-"
+    return f"{record['measurement']['peak_rss_bytes'] / GIB:.2f} GiB"
+
+
+def non_clustering_seconds(pipeline: dict) -> float | None:
+    """End-to-end pipeline time minus the clustering model: everything DuckDB and dbt do."""
+    if pipeline["measurement"]["status"] != "ok" or "stages" not in pipeline:
+        return None
+    return pipeline["measurement"]["wall_seconds"] - pipeline["stages"]["clustering"]
+
+
+def table(rows: list[dict]) -> str:
+    """The BENCHMARKS.md tables: the comparison, then where the pipeline's time goes."""
+    lines = [
+        "| customers | transactions (raw) | pipeline time | pipeline peak memory "
+        "| baseline time | baseline peak memory | baseline / pipeline "
+        "| DuckDB scan floor | pipeline non-clustering / floor |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        pipeline, baseline, floor = row["pipeline"], row.get("baseline"), row.get("floor")
+        ratio = "-"
+        if baseline and pipeline["measurement"]["status"] == "ok":
+            if baseline["measurement"]["status"] == "ok":
+                speedup = (
+                    baseline["measurement"]["wall_seconds"]
+                    / pipeline["measurement"]["wall_seconds"]
+                )
+                ratio = f"{speedup:.1f}x"
+            elif baseline["measurement"]["status"].startswith("dnf"):
+                ratio = "baseline DNF"
+        floor_text, floor_ratio = "-", "-"
+        if floor and "result" in floor:
+            floor_seconds = floor["result"]["seconds"]
+            floor_text = f"{floor_seconds:.1f} s"
+            rest = non_clustering_seconds(pipeline)
+            if rest is not None and floor_seconds > 0:
+                floor_ratio = f"{rest / floor_seconds:.1f}x ({rest:.1f} s)"
+        lines.append(
+            f"| {row['customers']:,} | {row['raw_transactions']:,} | {_time(pipeline)} "
+            f"| {_memory(pipeline)} | {_time(baseline)} | {_memory(baseline)} | {ratio} "
+            f"| {floor_text} | {floor_ratio} |"
+        )
+    lines += [
+        "",
+        "Pipeline stages (seconds, from dbt's `run_results.json`; dbt overhead is the "
+        "rest of the wall time: starting, parsing, compiling, connecting):",
+        "",
+        "| customers | staging | features | clustering | marts | tests | dbt overhead "
+        "| clustering fit | clusters | noise share |",
+        "|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|",
+    ]
+    for row in rows:
+        stages = row["pipeline"].get("stages")
+        params = row["pipeline"].get("parameters", {})
+        if not stages:
+            continue
+        cells = " | ".join(
+            f"{stages[name]:.1f}"
+            for name in ("staging", "features", "clustering", "marts", "tests", "dbt_overhead")
+        )
+        noise = params.get("noise_share")
+        noise_text = f"{float(noise):.1%}" if noise is not None else "-"
+        lines.append(
+            f"| {row['customers']:,} | {cells} | {params.get('fit_method') or '-'} "
+            f"| {params.get('clusters', '-')} | {noise_text} |"
+        )
+    return "\n".join(lines)
+
+
+def update_benchmarks_md(markdown: str, path: Path = BENCHMARKS_MD) -> None:
+    """Replace the table between the markers in BENCHMARKS.md."""
+    text = path.read_text(encoding="utf-8")
+    start, end = text.index(TABLE_START) + len(TABLE_START), text.index(TABLE_END)
+    path.write_text(text[:start] + "\n" + markdown + "\n" + text[end:], encoding="utf-8")
+
+
+# --- entry point -----------------------------------------------------------------------
+
+
+def benchmark_size(customers: int, args: argparse.Namespace, caps: dict) -> dict:
+    """Measure pipeline, baseline and floor on one size; progress goes to stderr."""
+    data_dir = ensure_data(customers, args.seed, args.results_dir / "data")
+    raw = json.loads((data_dir / "manifest.json").read_text(encoding="utf-8"))["raw_rows"]
+    workdir = args.results_dir / "runs" / f"customers-{customers}"
+    row: dict = {"customers": customers, "raw_transactions": raw["transactions"]}
+    print(f"[bench] {customers:,} customers: dbt build", file=sys.stderr)
+    row["pipeline"] = run_pipeline(data_dir, workdir / "pipeline", caps, args.dbt_args)
+    print(f"[bench]   pipeline: {_time(row['pipeline'])}", file=sys.stderr)
+    parameters = row["pipeline"].get("parameters")
+    if args.skip_baseline:
+        row["baseline"] = None
+    elif parameters is None:
+        print("[bench]   baseline skipped: the pipeline gave no parameters", file=sys.stderr)
+        row["baseline"] = None
+    else:
+        row["baseline"] = run_baseline(data_dir, workdir, caps, parameters)
+        print(f"[bench]   baseline: {_time(row['baseline'])}", file=sys.stderr)
+    row["floor"] = run_floor(data_dir, workdir, caps)
+    print(f"[bench]   floor: {_time(row['floor'])}", file=sys.stderr)
+    return row
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run_benchmark", description=__doc__)
+    parser.add_argument(
+        "--sizes",
+        type=lambda text: [int(part) for part in text.split(",")],
+        default=list(DEFAULT_SIZES),
+        help="comma separated customer counts (default 10000,100000)",
+    )
+    parser.add_argument("--large", action="store_true", help="also run 1,000,000 customers")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--timeout", type=float, default=600.0, help="wall-clock cap per run, s")
+    parser.add_argument("--memory-cap-gib", type=float, default=8.0, help="RLIMIT_AS per run")
+    parser.add_argument("--results-dir", type=Path, default=DEFAULT_RESULTS)
+    parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument(
+        "--update-benchmarks-md", action="store_true", help="write the table into BENCHMARKS.md"
+    )
+    parser.add_argument(
+        "--dbt-arg", dest="dbt_args", action="append", default=[], help="extra dbt build argument"
+    )
+    args = parser.parse_args(argv)
+    if args.large and LARGE_SIZE not in args.sizes:
+        args.sizes.append(LARGE_SIZE)
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run every size, write the JSON record and the Markdown table."""
+    args = parse_args(argv)
+    args.results_dir = args.results_dir.resolve()
+    caps = {
+        "timeout_seconds": args.timeout,
+        "memory_cap_bytes": int(args.memory_cap_gib * GIB) if args.memory_cap_gib else None,
+    }
+    started = datetime.now(UTC)
+    before = machine()
+    rows = [benchmark_size(customers, args, caps) for customers in sorted(args.sizes)]
+    record = {
+        "started": started.isoformat(timespec="seconds"),
+        "command": " ".join(["python -m benchmarks.run_benchmark", *(argv or sys.argv[1:])]),
+        "caps": {"timeout_seconds": args.timeout, "memory_cap_gib": args.memory_cap_gib},
+        "machine": before,
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        "rows": rows,
+    }
+    stamp = started.strftime("%Y%m%dT%H%M%SZ")
+    args.results_dir.mkdir(parents=True, exist_ok=True)
+    (args.results_dir / f"bench-{stamp}.json").write_text(
+        json.dumps(record, indent=2) + "\n", encoding="utf-8"
+    )
+    markdown = table(rows)
+    (args.results_dir / "latest.md").write_text(markdown + "\n", encoding="utf-8")
+    print(markdown)
+    if args.update_benchmarks_md:
+        update_benchmarks_md(markdown)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
