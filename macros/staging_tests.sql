@@ -1,0 +1,124 @@
+{#
+    Generic tests for the staging layer (no dbt Hub packages in this project).
+#}
+
+{% test raw_rows_conserved(model, source_table) %}
+    {#-
+        Nothing lost, nothing counted twice: the source_row_numbers of the
+        cleaned model and of rejected_rows together are exactly 1..n, where n
+        is the number of rows in the raw file. Returns a row when that fails.
+    -#}
+    with
+
+    raw_rows as (
+        select count(*) as row_count from {{ source('raw', source_table) }}
+    ),
+
+    landed as (
+        select source_row_number from {{ model }}
+        union all
+        select source_row_number
+        from {{ ref('rejected_rows') }}
+        where source_name = {{ sql_string(source_table) }}
+    ),
+
+    landed_summary as (
+        select
+            count(*) as landed_rows,
+            count(distinct source_row_number) as distinct_rows,
+            coalesce(min(source_row_number), 1) as first_row,
+            coalesce(max(source_row_number), 0) as last_row
+        from landed
+    )
+
+    select
+        raw_rows.row_count as raw_rows,
+        landed_summary.*
+    from raw_rows
+    cross join landed_summary
+    where
+        landed_summary.landed_rows != raw_rows.row_count
+        or landed_summary.distinct_rows != raw_rows.row_count
+        or landed_summary.first_row != 1
+        or landed_summary.last_row != raw_rows.row_count
+{% endtest %}
+
+
+{% test reject_share_below_limit(model, source_table, max_share) %}
+    {#-
+        The data-quality gate over a base_raw__* model. Rows rejected for a
+        defect (every reason but duplicate and superseded, which are normal
+        re-deliveries and versions) may be at most `max_share` of the source.
+        Returns one row (level `warn`) above half the limit and a second row
+        (level `error`) above the limit, each with the counts per reason; the
+        YAML sets warn_if >= 1 and error_if >= 2. The same figures are logged so
+        the build output says what went wrong without opening the database.
+    -#}
+    {%- set defect_filter -%}
+        reject_reason is not null and reject_reason not in ('duplicate', 'superseded')
+    {%- endset -%}
+    {%- set summary_sql -%}
+        with
+
+        reasons as (
+            select reject_reason, count(*) as reason_rows
+            from {{ model }}
+            group by reject_reason
+        ),
+
+        summary as (
+            select
+                sum(reason_rows) as source_rows,
+                coalesce(sum(reason_rows) filter (where {{ defect_filter }}), 0) as defect_rows,
+                coalesce(
+                    string_agg(reject_reason || '=' || reason_rows, ', ' order by reject_reason)
+                        filter (where {{ defect_filter }}),
+                    ''
+                ) as defect_counts
+            from reasons
+        )
+
+        select
+            {{ sql_string(source_table) }} as source_name,
+            source_rows,
+            defect_rows,
+            defect_rows / nullif(source_rows, 0) as defect_share,
+            {{ max_share }} as max_share,
+            defect_counts
+        from summary
+    {%- endset -%}
+
+    {%- if execute and model.resource_type != 'unit_test' -%}
+        {%- set result = run_query(summary_sql) -%}
+        {%- set row = result.rows[0] -%}
+        {%- if row['defect_share'] is not none and row['defect_share'] > max_share / 2 -%}
+            {%- do log(
+                "Data-quality gate, source '" ~ source_table ~ "': " ~ row['defect_rows']
+                ~ " of " ~ row['source_rows'] ~ " rows rejected for defects ("
+                ~ (row['defect_share'] * 100) | round(2) ~ "%; limit var max_reject_share = "
+                ~ (max_share * 100) | round(2) ~ "%, warning above half of it): "
+                ~ row['defect_counts'],
+                info=True
+            ) -%}
+        {%- endif -%}
+    {%- endif -%}
+
+    with
+
+    figures as (
+        {{ summary_sql }}
+    ),
+
+    levels as (
+        select 'warn' as level, 0.5 as share_of_limit
+        union all
+        select 'error' as level, 1.0 as share_of_limit
+    )
+
+    select
+        levels.level,
+        figures.*
+    from figures
+    cross join levels
+    where figures.defect_share > figures.max_share * levels.share_of_limit
+{% endtest %}
