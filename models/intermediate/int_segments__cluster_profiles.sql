@@ -2,32 +2,18 @@
     Per cluster and per numeric feature of customer_features: the mean and
     median in original units and a z-score against the whole population.
 
-    The feature list is read from the relation, so a feature added to
-    customer_features is profiled (and usable in seed segment_rules) without
-    editing this model. The z-score compares winsorised values (clipped to the
-    population's var segment_zscore_winsor_quantile and 1 - that quantile):
+    The features are the numeric columns of customer_features (macro
+    segment_numeric_features), so a feature added there is profiled, and
+    usable in seed segment_rules, without editing this model.
+
+    The z-score compares winsorised values (clipped to the population's var
+    segment_zscore_winsor_quantile and 1 - that quantile):
     a handful of extreme customers (whales with one 50k order) would otherwise
     inflate the standard deviation until no cluster looks unusual.
 -#}
 {%- set lower_quantile = var('segment_zscore_winsor_quantile', 0.01) | float -%}
 {%- set upper_quantile = 1 - lower_quantile -%}
-{%- set numeric_type_prefixes = [
-    'tinyint', 'smallint', 'integer', 'bigint', 'hugeint', 'utinyint', 'usmallint',
-    'uinteger', 'ubigint', 'float', 'double', 'real', 'decimal', 'numeric'
-] -%}
-{%- set feature_names = [] -%}
-{#- `sameas true`: linters render with a placeholder `execute` and no adapter. -#}
-{%- if execute is sameas true -%}
-    {%- for column in adapter.get_columns_in_relation(ref('customer_features')) -%}
-        {%- set data_type = column.data_type | lower -%}
-        {%- for prefix in numeric_type_prefixes -%}
-            {%- if data_type.startswith(prefix) and column.name | lower != 'customer_id'
-                and column.name not in feature_names -%}
-                {%- do feature_names.append(column.name) -%}
-            {%- endif -%}
-        {%- endfor -%}
-    {%- endfor -%}
-{%- endif -%}
+{%- set feature_names = segment_numeric_features(ref('customer_features')) -%}
 
 with
 
