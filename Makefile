@@ -31,8 +31,11 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check segmentation python_models tests benchmarks
 	$(BIN)/sqlfluff lint models tests analyses macros
 
+# Publishes to a throwaway folder too: a test run must not replace what BI tools read.
 dbt-test: $(STAMP)
-	SEGMENTATION_DB_PATH=$${TMPDIR:-/tmp}/segmentation-ci-$$$$.duckdb $(DBT) build --target-path target/ci
+	SEGMENTATION_DB_PATH=$${TMPDIR:-/tmp}/segmentation-ci-$$$$.duckdb \
+	SEGMENTATION_PUBLISH_DIR=$${TMPDIR:-/tmp}/segmentation-ci-$$$$-published \
+	$(DBT) build --target-path target/ci
 
 pytest: $(STAMP)
 	$(BIN)/pytest
