@@ -1,0 +1,589 @@
+"""DBSCAN over the customer features: parameter choice, exact and sampled fits.
+
+The Python model `customer_clusters_dbscan` is a thin wrapper over
+`cluster_customers`; everything here is a plain function pytest can call.
+
+How it scales: exact DBSCAN keeps every neighbourhood in memory, which grows
+with customers times neighbourhood size. Up to `max_exact_rows` customers the
+exact algorithm runs. Above it, DBSCAN runs on a deterministic sample and
+every other customer joins the cluster of its nearest core point when that
+core point is within eps, or becomes noise (the DBSCAN++ idea). Assignment
+is a pure function over one chunk of rows, so memory stays flat and the same
+function could map over partitions on a distributed engine.
+
+Density is relative to the number of points: a sample holding a fraction p
+of the customers has p times fewer neighbours within eps. `min_samples` is
+therefore always reported for the whole input and scaled to the rows a step
+actually sees (the search sample, the fit sample).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
+from sklearn.cluster import DBSCAN
+from sklearn.decomposition import PCA
+from sklearn.metrics import silhouette_score
+from sklearn.neighbors import NearestNeighbors, radius_neighbors_graph
+
+from segmentation.features import (
+    DEFAULT_FEATURES,
+    build_matrix,
+    parse_feature_list,
+    select_features,
+)
+
+logger = logging.getLogger(__name__)
+
+NOISE = -1
+# The parameter search skips eps values whose average neighbourhood holds more
+# than this share of the search rows (estimated on PROBE_ROWS points).
+MAX_NEIGHBOURHOOD_SHARE = 0.05
+PROBE_ROWS = 500
+# Each search candidate's silhouette is estimated on this many clustered points.
+SEARCH_SILHOUETTE_ROWS = 2_000
+OUTPUT_COLUMNS: tuple[str, ...] = (
+    "customer_id",
+    "cluster_id",
+    "is_core_point",
+    "assignment_method",
+    "projection_x",
+    "projection_y",
+)
+
+
+@dataclass(frozen=True)
+class ClusteringConfig:
+    """Everything a build may set through vars; defaults are the documented ones."""
+
+    features: tuple[str, ...] = DEFAULT_FEATURES
+    eps: float | None = None
+    min_samples: int | None = None
+    max_exact_rows: int = 50_000
+    sample_rows: int = 50_000
+    search_rows: int = 10_000
+    chunk_rows: int = 50_000
+    max_noise_share: float = 0.20
+    max_largest_cluster_share: float = 0.60
+    silhouette_rows: int = 3_000
+    random_state: int = 42
+
+    @classmethod
+    def from_getter(cls, get: Callable[[str], object]) -> ClusteringConfig:
+        """Build a config from a `dbt.config.get`-like lookup; unset or "None" means default."""
+        defaults = cls()
+        values: dict[str, object] = {"features": parse_feature_list(get("cluster_features"))}
+        numeric = {
+            "eps": ("dbscan_eps", float),
+            "min_samples": ("dbscan_min_samples", int),
+            "max_exact_rows": ("dbscan_max_exact_rows", int),
+            "sample_rows": ("dbscan_sample_rows", int),
+            "search_rows": ("dbscan_search_rows", int),
+            "chunk_rows": ("dbscan_chunk_rows", int),
+            "max_noise_share": ("dbscan_max_noise_share", float),
+            "max_largest_cluster_share": ("dbscan_max_largest_cluster_share", float),
+            "random_state": ("dbscan_random_state", int),
+        }
+        for attribute, (key, cast) in numeric.items():
+            parsed = parse_optional_number(get(key), cast)
+            values[attribute] = parsed if parsed is not None else getattr(defaults, attribute)
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class ParameterChoice:
+    """The eps and min_samples a build uses and how they were found."""
+
+    eps: float
+    search_min_samples: int
+    source: str
+    candidates_evaluated: int = 0
+    search_score: float | None = None
+
+
+@dataclass(frozen=True)
+class ClusterQuality:
+    """Figures that say whether a labelling is useful to marketing."""
+
+    clusters: int
+    noise_share: float
+    largest_cluster_share: float
+    silhouette: float | None
+
+
+@dataclass
+class ClusteringResult:
+    """One row per customer plus the build's diagnostics."""
+
+    assignments: pd.DataFrame
+    diagnostics: dict = field(default_factory=dict)
+
+
+def parse_optional_number(value: object, cast: Callable[[object], float | int]):
+    """Read a var rendered into YAML config: None, "", "None", "null" all mean unset."""
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip().lower() in {"", "none", "null"}:
+        return None
+    return cast(value)
+
+
+def empty_assignments() -> pd.DataFrame:
+    """A zero-row frame with the output's exact dtypes, for empty input."""
+    return pd.DataFrame(
+        {
+            "customer_id": pd.Series([], dtype="object"),
+            "cluster_id": pd.Series([], dtype="int32"),
+            "is_core_point": pd.Series([], dtype="bool"),
+            "assignment_method": pd.Series([], dtype="object"),
+            "projection_x": pd.Series([], dtype="float64"),
+            "projection_y": pd.Series([], dtype="float64"),
+        }
+    )
+
+
+def stable_sample(customer_ids: pd.Series, size: int) -> np.ndarray:
+    """Positions of a deterministic sample: the `size` customers with the smallest id hash.
+
+    Hashing the id (pandas' hash has a fixed key) rather than drawing random
+    positions keeps a customer in or out of the sample however the other rows
+    change, so adding a few customers does not reshuffle the whole fit.
+    Returned positions are sorted, keeping the customer_id order.
+    """
+    if size >= len(customer_ids):
+        return np.arange(len(customer_ids))
+    hashes = pd.util.hash_pandas_object(customer_ids.astype(str), index=False).to_numpy()
+    order = np.lexsort((np.arange(len(hashes)), hashes))
+    return np.sort(order[:size])
+
+
+def scale_min_samples(min_samples: int, from_rows: int, to_rows: int) -> int:
+    """Carry a min_samples between data sets of different size at the same eps (at least 2)."""
+    if from_rows <= 0:
+        return max(2, min_samples)
+    return max(2, round(min_samples * to_rows / from_rows))
+
+
+def knee_value(sorted_values: np.ndarray) -> float:
+    """The knee of an ascending curve: the point furthest below the chord from first to last.
+
+    On the sorted k-distance curve the knee separates points inside dense
+    regions (flat part) from sparse ones (steep tail): the classic eps guess.
+    """
+    n = len(sorted_values)
+    if n < 3 or sorted_values[-1] == sorted_values[0]:
+        return float(sorted_values[-1]) if n else 0.0
+    x = np.linspace(0.0, 1.0, n)
+    y = (sorted_values - sorted_values[0]) / (sorted_values[-1] - sorted_values[0])
+    return float(sorted_values[int(np.argmax(x - y))])
+
+
+def min_samples_candidates(dimensions: int, rows: int) -> list[int]:
+    """min_samples to try: the usual 2 x dimensions rule, a looser and a stricter one.
+
+    Bounded by the rows available so a tiny input still gets a valid value.
+    """
+    base = max(4, 2 * dimensions)
+    candidates = {max(4, dimensions + 1), base, 2 * base}
+    return sorted(k for k in candidates if k < rows) or [max(2, min(rows - 1, base))]
+
+
+def eps_candidates(k_distances: np.ndarray) -> list[float]:
+    """eps values around the k-distance knee plus upper quantiles of the curve.
+
+    The knee alone often merges everything into one giant cluster, so the
+    search also tries quantiles that leave between 1% and 20% of points out of
+    the cores, and scaled versions of the knee.
+    """
+    ordered = np.sort(k_distances)
+    knee = knee_value(ordered)
+    quantiles = np.quantile(ordered, [0.80, 0.85, 0.90, 0.94, 0.97, 0.99])
+    values = {float(v) for v in quantiles} | {knee * f for f in (0.8, 1.0, 1.25)}
+    return sorted(round(v, 6) for v in values if v > 0)
+
+
+def evaluate_labels(
+    matrix: np.ndarray, labels: np.ndarray, silhouette_rows: int, random_state: int
+) -> ClusterQuality:
+    """Cluster count, noise share, largest-cluster share and sampled non-noise silhouette."""
+    n = len(labels)
+    clustered = labels != NOISE
+    clusters = int(np.unique(labels[clustered]).size)
+    noise_share = float(1.0 - clustered.mean()) if n else 0.0
+    largest = float(np.bincount(labels[clustered]).max() / n) if clusters else 0.0
+    silhouette = None
+    rows = np.flatnonzero(clustered)
+    if len(rows) > silhouette_rows:
+        rng = np.random.default_rng(random_state)
+        rows = np.sort(rng.choice(rows, size=silhouette_rows, replace=False))
+    sampled_clusters = np.unique(labels[rows]).size
+    if clusters >= 2 and 2 <= sampled_clusters < len(rows):
+        silhouette = float(silhouette_score(matrix[rows], labels[rows]))
+    return ClusterQuality(clusters, noise_share, largest, silhouette)
+
+
+def search_score(quality: ClusterQuality, config: ClusteringConfig) -> tuple[int, float]:
+    """Rank a candidate: first by whether it meets the limits, then by quality.
+
+    Quality is the non-noise silhouette times the clustered share, so calling
+    hard points noise is not free. Candidates that break a limit (one giant
+    cluster, too much noise, fewer than two clusters) rank below every one
+    that keeps them, ordered by how far they overshoot.
+    """
+    silhouette = quality.silhouette if quality.silhouette is not None else -1.0
+    score = silhouette * (1.0 - quality.noise_share)
+    overshoot = (
+        max(0.0, quality.noise_share - config.max_noise_share)
+        + max(0.0, quality.largest_cluster_share - config.max_largest_cluster_share)
+        + (1.0 if quality.clusters < 2 else 0.0)
+    )
+    if overshoot == 0:
+        return (1, score)
+    return (0, -overshoot)
+
+
+def choose_parameters(
+    search_matrix: np.ndarray, config: ClusteringConfig, total_rows: int
+) -> ParameterChoice:
+    """Pick eps and min_samples (in search-sample terms) unless both are set as vars.
+
+    Start from the k-distance curve of each candidate min_samples, try eps
+    values around its knee, run DBSCAN on the search sample for each pair
+    (one sparse neighbourhood graph at the largest eps serves every run) and
+    keep the best by `search_score`.
+    """
+    rows, dimensions = search_matrix.shape
+    if config.min_samples is not None:
+        ks = [min(rows - 1, scale_min_samples(config.min_samples, total_rows, rows))]
+    else:
+        ks = min_samples_candidates(dimensions, rows)
+    ks = [max(2, k) for k in ks]
+    if config.eps is not None and config.min_samples is not None:
+        return ParameterChoice(config.eps, ks[0], "vars")
+
+    neighbours = NearestNeighbors(n_neighbors=max(ks)).fit(search_matrix)
+    distances, _ = neighbours.kneighbors(search_matrix)
+    grid = [
+        (eps, k)
+        for k in ks
+        for eps in ([config.eps] if config.eps is not None else eps_candidates(distances[:, k - 1]))
+    ]
+    grid = bounded_grid(search_matrix, grid, config.random_state)
+    max_eps = max(eps for eps, _ in grid)
+    graph = radius_neighbors_graph(search_matrix, radius=max_eps, mode="distance")
+    best: tuple[tuple[int, float], float, int] | None = None
+    for eps, k in grid:
+        labels = dbscan_from_graph(graph, eps, k)
+        quality = evaluate_labels(
+            search_matrix, labels, SEARCH_SILHOUETTE_ROWS, config.random_state
+        )
+        rank = search_score(quality, config)
+        logger.debug("eps=%.4f min_samples=%d -> %s rank=%s", eps, k, quality, rank)
+        if best is None or rank > best[0]:
+            best = (rank, eps, k)
+    assert best is not None
+    rank, eps, k = best
+    source = "search" if config.eps is None and config.min_samples is None else "search_partial"
+    if rank[0] == 0:
+        source += "_fallback"
+        logger.warning(
+            "no eps/min_samples pair kept noise <= %.0f%%, largest cluster <= %.0f%% and "
+            "two or more clusters; using the closest one (eps=%.4f, min_samples=%d)",
+            100 * config.max_noise_share,
+            100 * config.max_largest_cluster_share,
+            eps,
+            k,
+        )
+    return ParameterChoice(eps, k, source, len(grid), rank[1] if rank[0] else None)
+
+
+def mean_neighbourhood_sizes(
+    matrix: np.ndarray, radii: list[float], probe_rows: int, random_state: int
+) -> dict[float, float]:
+    """Mean number of points within each radius, estimated from a fixed probe sample."""
+    rng = np.random.default_rng(random_state)
+    probe = rng.choice(len(matrix), size=min(probe_rows, len(matrix)), replace=False)
+    index = NearestNeighbors().fit(matrix)
+    distances = index.radius_neighbors(matrix[np.sort(probe)], radius=max(radii))[0]
+    return {r: float(np.mean([np.count_nonzero(d <= r) for d in distances])) for r in radii}
+
+
+def bounded_grid(
+    matrix: np.ndarray, grid: list[tuple[float, int]], random_state: int
+) -> list[tuple[float, int]]:
+    """Drop eps values whose neighbourhoods hold more than MAX_NEIGHBOURHOOD_SHARE of the rows.
+
+    Such an eps merges most customers into one cluster (useless, and over the
+    largest-cluster limit anyway) and would make the shared neighbourhood
+    graph quadratic in memory. The smallest eps always stays.
+    """
+    radii = sorted({eps for eps, _ in grid})
+    sizes = mean_neighbourhood_sizes(matrix, radii, PROBE_ROWS, random_state)
+    limit = MAX_NEIGHBOURHOOD_SHARE * len(matrix)
+    allowed = {r for r in radii if sizes[r] <= limit} or {radii[0]}
+    return [(eps, k) for eps, k in grid if eps in allowed]
+
+
+def dbscan_from_graph(graph: sparse.csr_matrix, eps: float, min_samples: int) -> np.ndarray:
+    """DBSCAN labels from a precomputed radius graph (self excluded) built at a radius >= eps.
+
+    The search runs DBSCAN for many (eps, min_samples) pairs on one graph;
+    sklearn's precomputed path re-sorts every row on each call, which made
+    the search a hundred times slower than this: cores are rows with enough
+    neighbours within eps, clusters are connected components of the
+    core-to-core edges, and a border point joins its nearest core neighbour.
+    """
+    n = graph.shape[0]
+    rows = np.repeat(np.arange(n), np.diff(graph.indptr))
+    within = graph.data <= eps
+    rows, cols, dist = rows[within], graph.indices[within], graph.data[within]
+    core = np.bincount(rows, minlength=n) + 1 >= min_samples
+    labels = np.full(n, NOISE, dtype=np.int64)
+    if not core.any():
+        return labels
+    core_edges = core[rows] & core[cols]
+    core_ids = np.flatnonzero(core)
+    position = np.full(n, -1)
+    position[core_ids] = np.arange(len(core_ids))
+    # Edges come row-sorted from the CSR graph, so a CSR matrix is built directly.
+    edge_rows = position[rows[core_edges]]
+    indptr = np.concatenate(([0], np.cumsum(np.bincount(edge_rows, minlength=len(core_ids)))))
+    adjacency = sparse.csr_matrix(
+        (np.ones(len(edge_rows), dtype=np.int8), position[cols[core_edges]], indptr),
+        shape=(len(core_ids), len(core_ids)),
+    )
+    _, components = connected_components(adjacency, directed=False)
+    labels[core_ids] = components
+    border = ~core[rows] & core[cols]
+    b_rows, b_cols, b_dist = rows[border], cols[border], dist[border]
+    order = np.lexsort((b_cols, b_dist, b_rows))
+    first = np.unique(b_rows[order], return_index=True)[1]
+    labels[b_rows[order][first]] = labels[b_cols[order][first]]
+    return labels
+
+
+def fit_dbscan(matrix: np.ndarray, eps: float, min_samples: int) -> tuple[np.ndarray, np.ndarray]:
+    """Exact DBSCAN: labels and a core-point mask, for the rows given."""
+    model = DBSCAN(eps=eps, min_samples=min_samples).fit(matrix)
+    core = np.zeros(len(matrix), dtype=bool)
+    core[model.core_sample_indices_] = True
+    return model.labels_.astype(np.int64), core
+
+
+def assign_chunk(
+    chunk: np.ndarray, core_index: NearestNeighbors, core_labels: np.ndarray, eps: float
+) -> np.ndarray:
+    """Label rows by the cluster of their nearest core point within eps, else noise.
+
+    A pure function of one chunk and the (broadcastable) core points: the unit
+    of work that maps over partitions on a distributed engine.
+    """
+    if len(chunk) == 0:
+        return np.empty(0, dtype=np.int64)
+    distances, indices = core_index.kneighbors(chunk, n_neighbors=1)
+    labels = core_labels[indices[:, 0]]
+    return np.where(distances[:, 0] <= eps, labels, NOISE).astype(np.int64)
+
+
+def assign_to_nearest_core(
+    matrix: np.ndarray,
+    core_points: np.ndarray,
+    core_labels: np.ndarray,
+    eps: float,
+    chunk_rows: int,
+) -> np.ndarray:
+    """Run `assign_chunk` over the matrix chunk by chunk so memory stays flat."""
+    labels = np.full(len(matrix), NOISE, dtype=np.int64)
+    if len(core_points) == 0:
+        return labels
+    core_index = NearestNeighbors(n_neighbors=1).fit(core_points)
+    for start in range(0, len(matrix), chunk_rows):
+        stop = start + chunk_rows
+        labels[start:stop] = assign_chunk(matrix[start:stop], core_index, core_labels, eps)
+    return labels
+
+
+def renumber_clusters(labels: np.ndarray) -> np.ndarray:
+    """Number clusters 0, 1, ... by size descending, ties by their first row.
+
+    Rows are sorted by customer_id, so "first row" is the smallest member id:
+    the numbering depends only on the data, not on DBSCAN's visiting order.
+    """
+    clustered = labels[labels != NOISE]
+    if clustered.size == 0:
+        return labels.copy()
+    ids, first_rows, sizes = np.unique(labels, return_index=True, return_counts=True)
+    keep = ids != NOISE
+    ids, first_rows, sizes = ids[keep], first_rows[keep], sizes[keep]
+    order = np.lexsort((first_rows, -sizes))
+    lookup = np.full(int(ids.max()) + 1, NOISE, dtype=np.int64)
+    lookup[ids[order]] = np.arange(len(order))
+    return np.where(labels == NOISE, NOISE, lookup[np.maximum(labels, 0)])
+
+
+def project_2d(matrix: np.ndarray, fit_rows: np.ndarray, random_state: int) -> np.ndarray:
+    """A deterministic 2-D PCA projection for plots, fitted on the rows DBSCAN saw.
+
+    Fewer than two features leaves the missing axes at zero.
+    """
+    n, dimensions = matrix.shape
+    projection = np.zeros((n, 2))
+    components = min(2, dimensions, len(fit_rows))
+    if components == 0:
+        return projection
+    pca = PCA(n_components=components, svd_solver="full", random_state=random_state)
+    pca.fit(matrix[fit_rows])
+    projection[:, :components] = pca.transform(matrix)
+    return projection
+
+
+def prepare_input(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows sorted by customer_id with a clean index: the order every later step relies on."""
+    if "customer_id" not in frame.columns:
+        raise ValueError("customer_features has no customer_id column")
+    ordered = frame.assign(customer_id=frame["customer_id"].astype(str))
+    return ordered.sort_values("customer_id", kind="mergesort").reset_index(drop=True)
+
+
+def cluster_customers(frame: pd.DataFrame, config: ClusteringConfig) -> ClusteringResult:
+    """Segment customers with DBSCAN; one output row per input row, plus diagnostics."""
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    clock = started
+
+    def lap(step: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[step] = round(now - clock, 4)
+        clock = now
+
+    data = prepare_input(frame)
+    n = len(data)
+    diagnostics: dict = {
+        "features_requested": list(config.features),
+        "customers": n,
+    }
+    if n == 0:
+        logger.warning("customer_features is empty: no customers to cluster")
+        diagnostics.update(fit_method="empty", parameter_source="none", features_used=[])
+        return ClusteringResult(empty_assignments(), finish(diagnostics, timings, started))
+
+    selection = select_features(data, config.features)
+    features = build_matrix(data, selection.used)
+    matrix = features.values
+    diagnostics.update(
+        features_used=list(selection.used),
+        features_dropped=selection.dropped,
+        log_transformed=list(features.log_transformed),
+        imputed_values=features.imputed_counts,
+    )
+    lap("features_seconds")
+
+    if matrix.shape[1] == 0 or n < 2:
+        reason = "no feature varies across customers" if n >= 2 else "only one customer"
+        logger.warning("clustering skipped (%s): every customer is put in cluster 0", reason)
+        labels = np.zeros(n, dtype=np.int64)
+        out = build_output(data, labels, np.ones(n, dtype=bool), "exact", np.zeros((n, 2)))
+        diagnostics.update(fit_method="degenerate", parameter_source="degenerate", note=reason)
+        diagnostics.update(quality_fields(evaluate_labels(matrix, labels, 0, 0)))
+        return ClusteringResult(out, finish(diagnostics, timings, started))
+
+    sampled = n > config.max_exact_rows
+    fit_rows = stable_sample(data["customer_id"], config.sample_rows if sampled else n)
+    search_rows = fit_rows[stable_sample(data["customer_id"].iloc[fit_rows], config.search_rows)]
+    choice = choose_parameters(matrix[search_rows], config, n)
+    fit_min_samples = scale_min_samples(choice.search_min_samples, len(search_rows), len(fit_rows))
+    lap("search_seconds")
+
+    fit_labels, fit_core = fit_dbscan(matrix[fit_rows], choice.eps, fit_min_samples)
+    lap("fit_seconds")
+
+    if sampled:
+        labels = assign_to_nearest_core(
+            matrix, matrix[fit_rows][fit_core], fit_labels[fit_core], choice.eps, config.chunk_rows
+        )
+        labels[fit_rows] = fit_labels
+        core = np.zeros(n, dtype=bool)
+        core[fit_rows] = fit_core
+        in_fit = np.zeros(n, dtype=bool)
+        in_fit[fit_rows] = True
+        methods = np.where(in_fit, "sampled_fit", "nearest_core")
+    else:
+        labels, core, methods = fit_labels, fit_core, np.full(n, "exact")
+    lap("assign_seconds")
+
+    labels = renumber_clusters(labels)
+    projection = project_2d(matrix, fit_rows, config.random_state)
+    out = build_output(data, labels, core, methods, projection)
+    lap("projection_seconds")
+
+    quality = evaluate_labels(matrix, labels, config.silhouette_rows, config.random_state)
+    lap("quality_seconds")
+    diagnostics.update(
+        eps=choice.eps,
+        min_samples=scale_min_samples(choice.search_min_samples, len(search_rows), n),
+        fit_min_samples=fit_min_samples,
+        parameter_source=choice.source,
+        candidates_evaluated=choice.candidates_evaluated,
+        search_score=choice.search_score,
+        search_rows=len(search_rows),
+        fit_method="sampled" if sampled else "exact",
+        sample_size=len(fit_rows) if sampled else None,
+        **quality_fields(quality),
+    )
+    logger.info(
+        "DBSCAN %s on %d customers: eps=%.4f min_samples=%d (%s) -> %d clusters, %.1f%% noise",
+        diagnostics["fit_method"],
+        n,
+        choice.eps,
+        diagnostics["min_samples"],
+        choice.source,
+        quality.clusters,
+        100 * quality.noise_share,
+    )
+    return ClusteringResult(out, finish(diagnostics, timings, started))
+
+
+def build_output(
+    data: pd.DataFrame,
+    labels: np.ndarray,
+    core: np.ndarray,
+    methods: np.ndarray | str,
+    projection: np.ndarray,
+) -> pd.DataFrame:
+    """The per-customer frame in the output's column order and dtypes; noise is "noise"."""
+    methods = np.broadcast_to(np.asarray(methods, dtype=object), labels.shape)
+    return pd.DataFrame(
+        {
+            "customer_id": data["customer_id"].to_numpy(dtype=object),
+            "cluster_id": labels.astype("int32"),
+            "is_core_point": core.astype(bool),
+            "assignment_method": np.where(labels == NOISE, "noise", methods).astype(object),
+            "projection_x": projection[:, 0].astype("float64"),
+            "projection_y": projection[:, 1].astype("float64"),
+        }
+    )
+
+
+def quality_fields(quality: ClusterQuality) -> dict:
+    """The quality figures as a plain dict for the diagnostics."""
+    return asdict(quality)
+
+
+def finish(diagnostics: dict, timings: dict[str, float], started: float) -> dict:
+    """Attach the step timings and the total to the diagnostics."""
+    timings["total_seconds"] = round(time.perf_counter() - started, 4)
+    return {**diagnostics, "step_seconds": timings}
+
+
+def diagnostics_json(diagnostics: Mapping) -> str:
+    """Diagnostics as canonical JSON (sorted keys) so the SQL side can parse them."""
+    return json.dumps(diagnostics, sort_keys=True, default=float)
