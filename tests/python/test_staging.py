@@ -1,0 +1,248 @@
+"""End-to-end tests of the staging layer on generated raw files.
+
+The generator knows exactly which rows it spoiled and how, so its manifest is
+an independent oracle for the reject counts dbt must produce. The failure
+tests check the contract's promise that a missing file or column stops the
+build with a message naming both, not a stack trace.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+from dbt_project_runner import DbtResult, run_dbt
+
+from segmentation.generate import generate
+
+CUSTOMERS = 2000
+SEED = 11
+SOURCES = ("transactions", "demographics", "credit_profiles")
+STAGED = {
+    "transactions": "stg_raw__transactions",
+    "demographics": "stg_raw__demographics",
+    "credit_profiles": "stg_raw__credit_profiles",
+}
+# Seeds, staging models and their data tests; unit tests do not depend on the
+# files, so running them once (in the CSV build) is enough.
+BUILD_STAGING = ["build", "--select", "+staging"]
+# Seeds and models only, for tests about reading the files.
+RUN_STAGING = [
+    "build",
+    "--select",
+    "+staging",
+    "--exclude",
+    "resource_type:test",
+    "resource_type:unit_test",
+]
+
+
+def _reject_counts(result: DbtResult) -> dict[str, dict[str, int]]:
+    """Rejected rows per source and reason, shaped like the manifest."""
+    counts: dict[str, dict[str, int]] = {}
+    rows = result.query(
+        "select source_name, reject_reason, count(*) from rejected_rows group by all"
+    )
+    for source, reason, count in rows:
+        counts.setdefault(source, {})[reason] = count
+    return counts
+
+
+def _without_zeros(expected: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+    """The manifest lists reasons with zero rows too; rejected_rows cannot."""
+    return {
+        source: {reason: n for reason, n in reasons.items() if n}
+        for source, reasons in expected.items()
+    }
+
+
+@pytest.fixture(scope="module", params=["csv", "parquet"])
+def generated(request, tmp_path_factory) -> tuple[Path, dict, str]:
+    """Fresh raw files in one format, with the generator's manifest."""
+    out = tmp_path_factory.mktemp(f"raw_{request.param}")
+    manifest = generate(CUSTOMERS, SEED, out, request.param)
+    return out, manifest, request.param
+
+
+def test_rejects_and_staged_rows_match_the_generator(generated, tmp_path):
+    raw_dir, manifest, file_format = generated
+    args = (
+        BUILD_STAGING if file_format == "csv" else [*BUILD_STAGING, "--exclude", "test_type:unit"]
+    )
+    result = run_dbt(
+        tmp_path, args, {"raw_data_path": str(raw_dir), "raw_file_format": file_format}
+    )
+    assert result.ok, result.output
+
+    assert _reject_counts(result) == _without_zeros(manifest["expected_rejected_rows"])
+    for source, model in STAGED.items():
+        [(staged,)] = result.query(f"select count(*) from {model}")
+        assert staged == manifest["expected_clean_rows"][source], source
+    [(as_of_date, as_of_source)] = result.query(
+        "select cast(as_of_date as varchar), as_of_date_source from stg_raw__as_of_date"
+    )
+    assert (as_of_date, as_of_source) == (manifest["parameters"]["as_of_date"], "transactions")
+
+
+def _write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
+    lines = [",".join(header), *(",".join(row) for row in rows)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+TRANSACTION_HEADER = [
+    "transaction_id",
+    "customer_id",
+    "transaction_date",
+    "amount",
+    "quantity",
+    "product_category",
+    "channel",
+    "payment_method",
+]
+DEMOGRAPHIC_HEADER = [
+    "customer_id",
+    "birth_date",
+    "gender",
+    "annual_income",
+    "region",
+    "signup_date",
+    "updated_at",
+    "email",
+    "full_name",
+]
+CREDIT_HEADER = [
+    "customer_id",
+    "snapshot_date",
+    "credit_limit",
+    "balance",
+    "missed_payments_12m",
+    "credit_score",
+]
+
+
+def _header_only_files(raw_dir: Path) -> None:
+    raw_dir.mkdir(parents=True, exist_ok=True)
+    _write_csv(raw_dir / "transactions.csv", TRANSACTION_HEADER, [])
+    _write_csv(raw_dir / "demographics.csv", DEMOGRAPHIC_HEADER, [])
+    _write_csv(raw_dir / "credit_profiles.csv", CREDIT_HEADER, [])
+
+
+def test_header_only_files_build_empty_staging(tmp_path):
+    raw_dir = tmp_path / "raw"
+    _header_only_files(raw_dir)
+    result = run_dbt(
+        tmp_path / "dbt",
+        [*BUILD_STAGING, "--exclude", "test_type:unit"],
+        {"raw_data_path": str(raw_dir)},
+    )
+    assert result.ok, result.output
+    for model in [*STAGED.values(), "rejected_rows"]:
+        assert result.query(f"select count(*) from {model}") == [(0,)], model
+    assert result.query("select as_of_date, as_of_date_source from stg_raw__as_of_date") == [
+        (None, "none")
+    ]
+
+
+def test_odd_but_valid_files_build(tmp_path):
+    """BOM, CRLF, columns in another order, unknown extra columns, an absent optional
+    column and a path with a space and a quote all read as the contract allows."""
+    raw_dir = tmp_path / "o'dd dir"
+    _header_only_files(raw_dir)
+    header = ["note", "amount", "transaction_date", "customer_id", "transaction_id"]
+    body = "\r\n".join([",".join(header), "x,12.50,2024-01-02,C1,T1", "y,-3,2024-01-03,C1,T2"])
+    (raw_dir / "transactions.csv").write_bytes(b"\xef\xbb\xbf" + body.encode() + b"\r\n")
+    result = run_dbt(tmp_path / "dbt", RUN_STAGING, {"raw_data_path": str(raw_dir)})
+    assert result.ok, result.output
+    assert result.query(
+        "select transaction_id, customer_id, cast(amount as varchar), quantity, channel"
+        " from stg_raw__transactions order by transaction_id"
+    ) == [("T1", "C1", "12.50", None, "unknown"), ("T2", "C1", "-3.00", None, "unknown")]
+
+
+def test_typed_parquet_is_cleaned_like_text(tmp_path):
+    """A Parquet file with real dates and numbers goes through the same rules."""
+    raw_dir = tmp_path / "raw"
+    raw_dir.mkdir()
+    with duckdb.connect() as con:
+        con.execute(
+            f"""
+            copy (
+                select 'T1' as transaction_id, 'C1' as customer_id,
+                    date '2024-01-02' as transaction_date, 12.5::double as amount,
+                    2 as quantity, 'Books' as product_category, 'App' as channel,
+                    'Cash' as payment_method
+                union all
+                select 'T2', 'C1', date '1980-01-01', 1.0, 1, null, null, null
+            ) to '{raw_dir / "transactions.parquet"}' (format parquet)
+            """
+        )
+        for name, header in (
+            ("demographics", DEMOGRAPHIC_HEADER),
+            ("credit_profiles", CREDIT_HEADER),
+        ):
+            columns = ", ".join(f"cast(null as varchar) as {c}" for c in header)
+            con.execute(
+                f"copy (select {columns} where false)"
+                f" to '{raw_dir / name}.parquet' (format parquet)"
+            )
+    result = run_dbt(
+        tmp_path / "dbt", RUN_STAGING, {"raw_data_path": str(raw_dir), "raw_file_format": "parquet"}
+    )
+    assert result.ok, result.output
+    assert result.query(
+        "select transaction_id, cast(amount as varchar), quantity, product_category, channel,"
+        " payment_method from stg_raw__transactions"
+    ) == [("T1", "12.50", 2, "books", "mobile", "cash")]
+    assert result.query("select source_row_number, reject_reason from rejected_rows") == [
+        (2, "implausible_date")
+    ]
+
+
+def _assert_clean_failure(result: DbtResult, *expected: str) -> None:
+    assert not result.ok
+    for text in expected:
+        assert text in result.output, result.output
+    assert "Traceback" not in result.output, result.output
+
+
+def test_missing_required_column_fails_naming_file_and_column(tmp_path):
+    raw_dir = tmp_path / "raw"
+    _header_only_files(raw_dir)
+    _write_csv(
+        raw_dir / "transactions.csv",
+        [c for c in TRANSACTION_HEADER if c != "amount"],
+        [["T1", "C1", "2024-01-01", "1", "books", "web", "card"]],
+    )
+    result = run_dbt(tmp_path / "dbt", RUN_STAGING, {"raw_data_path": str(raw_dir)})
+    _assert_clean_failure(result, str(raw_dir / "transactions.csv"), "amount")
+
+
+def test_missing_file_fails_naming_the_file(tmp_path):
+    raw_dir = tmp_path / "raw"
+    _header_only_files(raw_dir)
+    (raw_dir / "credit_profiles.csv").unlink()
+    result = run_dbt(tmp_path / "dbt", RUN_STAGING, {"raw_data_path": str(raw_dir)})
+    _assert_clean_failure(result, str(raw_dir / "credit_profiles.csv"), "credit_profiles")
+
+
+def test_defect_share_above_limit_fails_the_build_with_counts(tmp_path):
+    raw_dir = tmp_path / "raw"
+    _header_only_files(raw_dir)
+    rows = [[f"T{i}", "C1", "2024-01-01", "1", "", "", "", ""] for i in range(18)]
+    rows += [["T98", "C1", "2024-01-01", "abc", "", "", "", ""]]
+    rows += [["T99", "", "2024-01-01", "1", "", "", "", ""]]
+    _write_csv(raw_dir / "transactions.csv", TRANSACTION_HEADER, rows)
+    result = run_dbt(
+        tmp_path / "dbt",
+        ["build", "--select", "+base_raw__transactions", "--exclude", "test_type:unit"],
+        {"raw_data_path": str(raw_dir)},
+    )
+    assert not result.ok
+    assert "missing_customer_id=1, non_numeric_amount=1" in result.output, result.output
+    assert any(
+        r["unique_id"].startswith("test.customer_segmentation.reject_share_below_limit")
+        and r["status"] == "fail"
+        for r in result.run_results()
+    ), json.dumps(result.run_results(), default=str)[:2000]
