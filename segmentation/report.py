@@ -215,8 +215,10 @@ def _number(value: float) -> str:
 
 
 def segment_palette(names: Sequence[str]) -> dict[str, str]:
-    """One colour per segment, stable for a given order; "Outliers" always grey."""
-    colours = sns.color_palette("tab10", n_colors=max(len(names), 1)).as_hex()
+    """One colour per segment, stable for a given order; only "Outliers" is grey."""
+    colours = [c for c in sns.color_palette("tab10").as_hex() if c != "#7f7f7f"]
+    if len(names) > len(colours):
+        colours = sns.color_palette("husl", n_colors=len(names)).as_hex()
     palette = {}
     for name, colour in zip(names, colours, strict=False):
         palette[name] = NOISE_COLOUR if name.startswith("Outliers") else colour
