@@ -119,7 +119,18 @@ def read_diagnostics(con: duckdb.DuckDBPyConnection) -> dict:
 
 
 def _is_missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and np.isnan(value))
+    """None, NaN and pandas' NA alike (a nullable column gives any of them)."""
+    return (
+        value is None
+        or value is pd.NA
+        or value is pd.NaT
+        or (isinstance(value, float | np.floating) and np.isnan(value))
+    )
+
+
+def _share(value: float) -> str:
+    """A share as a percentage; small ones keep a decimal so they do not read as 0%."""
+    return f"{value:.1%}" if abs(value) < 0.01 else f"{value:.0%}"
 
 
 def _listed(value: object) -> tuple[str, ...]:
@@ -180,11 +191,10 @@ def load_report_data(con: duckdb.DuckDBPyConnection) -> ReportData:
 def describe_segment(segment: pd.Series, profile: pd.DataFrame) -> str:
     """A few plain sentences on one segment from its size, revenue and strongest z-scores."""
     name = str(segment["segment_name"])
-    text = (
-        f"{name}: {int(segment['customers']):,} customers ({segment['customer_share']:.0%} of all)"
-    )
+    share = _share(segment["customer_share"])
+    text = f"{name}: {int(segment['customers']):,} customers ({share} of all)"
     if not _is_missing(segment.get("revenue_share")):
-        text += f", bringing {segment['revenue_share']:.0%} of revenue"
+        text += f", bringing {_share(segment['revenue_share'])} of revenue"
     text += "."
     ranked = profile.dropna(subset=["z_score"])
     ranked = ranked.loc[ranked["z_score"].abs() >= Z_NOTABLE]
@@ -348,11 +358,19 @@ def _summary_table(summary: pd.DataFrame) -> str:
     return _table(shown)
 
 
+def _shown(value: object) -> str:
+    """One diagnostics value as a reader wants it: lists joined, floats rounded."""
+    if isinstance(value, list | tuple | np.ndarray):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value)
+    if isinstance(value, float | np.floating):
+        return f"{value:.4g}"
+    return str(value)
+
+
 def _diagnostics_frame(diagnostics: dict) -> pd.DataFrame:
-    rows = []
-    for key, value in diagnostics.items():
-        shown = json.dumps(value, default=str) if isinstance(value, list | dict) else value
-        rows.append({"figure": key, "value": str(shown)})
+    rows = [{"figure": key, "value": _shown(value)} for key, value in diagnostics.items()]
     return pd.DataFrame(rows, columns=["figure", "value"])
 
 

@@ -80,10 +80,14 @@ winsorised_values as (
         feature_values.cluster_id,
         feature_values.feature_name,
         feature_values.feature_value,
-        least(
-            greatest(feature_values.feature_value, population_bounds.lower_bound),
-            population_bounds.upper_bound
-        ) as winsorised_value
+        -- greatest/least skip nulls: a missing value must stay missing, not become a bound.
+        case
+            when feature_values.feature_value is not null
+                then least(
+                    greatest(feature_values.feature_value, population_bounds.lower_bound),
+                    population_bounds.upper_bound
+                )
+        end as winsorised_value
     from feature_values
     inner join population_bounds
         on feature_values.feature_name = population_bounds.feature_name
