@@ -58,65 +58,63 @@ screened as materialized (
     )
 ),
 
-text_values as (
+product_category_values as (
     -- Free text has few distinct values: fold each once, not once per row.
-    select distinct
-        product_category_raw,
-        channel_raw,
-        payment_method_raw
-    from screened
-),
-
-folded_text_values as (
     select
         product_category_raw,
-        channel_raw,
-        payment_method_raw,
-        {{ fold_text('product_category_raw') }} as product_category_folded,
-        {{ fold_text('channel_raw') }} as channel_folded,
-        {{ fold_text('payment_method_raw') }} as payment_method_folded
-    from text_values
+        {{ fold_text('product_category_raw') }} as product_category_folded
+    from (select distinct product_category_raw from screened) as distinct_values
 ),
 
-mapped_text_values as (
+product_category_map as (
     select
-        folded_text_values.product_category_raw,
-        folded_text_values.channel_raw,
-        folded_text_values.payment_method_raw,
+        product_category_values.product_category_raw,
         case
-            when folded_text_values.product_category_folded is null then 'unknown'
+            when product_category_values.product_category_folded is null then 'unknown'
             else coalesce(product_categories.product_category, 'other')
-        end as product_category,
+        end as product_category
+    from product_category_values
+    left join product_categories
+        on product_category_values.product_category_folded = product_categories.category_variant
+),
+
+channel_map as (
+    select
+        channel_raw,
         case
-            when folded_text_values.channel_folded is null then 'unknown'
-            when folded_text_values.channel_folded in ('online', 'web', 'e-commerce') then 'online'
-            when
-                folded_text_values.channel_folded in ('store', 'in-store', 'in store', 'shop')
-                then 'store'
-            when folded_text_values.channel_folded in ('mobile', 'app', 'mobile app') then 'mobile'
+            when channel_folded is null then 'unknown'
+            when channel_folded in ('online', 'web', 'e-commerce') then 'online'
+            when channel_folded in ('store', 'in-store', 'in store', 'shop') then 'store'
+            when channel_folded in ('mobile', 'app', 'mobile app') then 'mobile'
             else 'other'
-        end as channel,
+        end as channel
+    from (
+        select
+            channel_raw,
+            {{ fold_text('channel_raw') }} as channel_folded
+        from (select distinct channel_raw from screened) as distinct_values
+    ) as folded_values
+),
+
+payment_method_map as (
+    select
+        payment_method_raw,
         case
-            when folded_text_values.payment_method_folded is null then 'unknown'
+            when payment_method_folded is null then 'unknown'
+            when payment_method_folded in ('card', 'credit card', 'debit card') then 'card'
+            when payment_method_folded = 'cash' then 'cash'
+            when payment_method_folded in ('credit', 'store credit', 'credit line') then 'credit'
             when
-                folded_text_values.payment_method_folded in ('card', 'credit card', 'debit card')
-                then 'card'
-            when folded_text_values.payment_method_folded = 'cash' then 'cash'
-            when
-                folded_text_values.payment_method_folded in (
-                    'credit', 'store credit', 'credit line'
-                )
-                then 'credit'
-            when
-                folded_text_values.payment_method_folded in (
-                    'bnpl', 'buy now pay later', 'buy now, pay later'
-                )
+                payment_method_folded in ('bnpl', 'buy now pay later', 'buy now, pay later')
                 then 'bnpl'
             else 'other'
         end as payment_method
-    from folded_text_values
-    left join product_categories
-        on folded_text_values.product_category_folded = product_categories.category_variant
+    from (
+        select
+            payment_method_raw,
+            {{ fold_text('payment_method_raw') }} as payment_method_folded
+        from (select distinct payment_method_raw from screened) as distinct_values
+    ) as folded_values
 ),
 
 repeated_transaction_ids as (
@@ -189,9 +187,9 @@ as_of as (
 classified as (
     select
         screened.*,
-        mapped_text_values.product_category,
-        mapped_text_values.channel,
-        mapped_text_values.payment_method,
+        product_category_map.product_category,
+        channel_map.channel,
+        payment_method_map.payment_method,
         coalesce(
             screened.row_reject_reason,
             case
@@ -207,13 +205,14 @@ classified as (
     cross join as_of
     left join ranked_repeats
         on screened.source_row_number = ranked_repeats.source_row_number
-    left join mapped_text_values
+    left join product_category_map
         on
             screened.product_category_raw
-            is not distinct from mapped_text_values.product_category_raw
-            and screened.channel_raw is not distinct from mapped_text_values.channel_raw
-            and screened.payment_method_raw
-            is not distinct from mapped_text_values.payment_method_raw
+            is not distinct from product_category_map.product_category_raw
+    left join channel_map
+        on screened.channel_raw is not distinct from channel_map.channel_raw
+    left join payment_method_map
+        on screened.payment_method_raw is not distinct from payment_method_map.payment_method_raw
 ),
 
 final as (
