@@ -1,0 +1,629 @@
+"""The catalogue of bad inputs (docs/dirty-data.md): what each defect does to a build.
+
+Every case starts from the same generated raw files and spoils them in one
+way. A defect either ends in `rejected_rows` under its reason while every
+other row still lands exactly once (the generator's manifest plus the planted
+rows is the oracle), or it stops the build with a message naming the file and
+the column (or line), never a stack trace.
+
+Row-level defects are planted together in one build, each in rows of its own
+so its outcome is asserted separately; file-level defects get a build per
+kind, two independent sources sharing one build where each fails on its own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import (
+    ONE_SOURCE_CUSTOMERS,
+    STAGING_BUILD,
+    RawSample,
+    append_rows,
+    expected_reject_counts,
+    plant_one_source_customers,
+    reject_counts,
+)
+from dbt_project_runner import DbtResult, run_dbt
+
+STAGED = {
+    "transactions": "stg_raw__transactions",
+    "demographics": "stg_raw__demographics",
+    "credit_profiles": "stg_raw__credit_profiles",
+}
+
+TRANSACTION = {
+    "transaction_id": None,
+    "customer_id": "C00000001",
+    "transaction_date": "2026-03-01",
+    "amount": "10.00",
+    "quantity": "1",
+    "product_category": "books",
+    "channel": "web",
+    "payment_method": "card",
+}
+DEMOGRAPHIC = {
+    "customer_id": None,
+    "birth_date": "1980-05-05",
+    "gender": "f",
+    "annual_income": "50000",
+    "region": "London",
+    "signup_date": "2020-01-01",
+    "updated_at": "2025-01-01 10:00:00",
+    "email": None,
+    "full_name": "Test Person",
+}
+CREDIT = {
+    "customer_id": None,
+    "snapshot_date": "2026-05-01",
+    "credit_limit": "5000.00",
+    "balance": "100.00",
+    "missed_payments_12m": "0",
+    "credit_score": "700",
+}
+
+
+@dataclass(frozen=True)
+class Defect:
+    """Rows planted for one case and the outcome they must have.
+
+    `tag` occurs in the raw text of these rows only, so their rejects are found
+    in rejected_rows.raw_record even when the key itself is the defect;
+    `kept_where` finds their clean rows in the stg model, and `kept_values`
+    (column -> value) is what each of them must hold there.
+    """
+
+    name: str
+    source: str
+    rows: list[dict[str, str | None]]
+    tag: str
+    kept_where: str
+    reasons: list[str]
+    kept_values: dict[str, object] = field(default_factory=dict)
+
+
+def _txn(name, tag, reasons, kept_values=None, copies=1, **values) -> Defect:
+    row = {**TRANSACTION, "transaction_id": tag, **values}
+    return Defect(
+        name,
+        "transactions",
+        [row] * copies,
+        tag,
+        f"transaction_id = '{tag}'",
+        reasons,
+        kept_values or {},
+    )
+
+
+def _demo(name, tag, reasons, kept_values=None, copies=1, **values) -> Defect:
+    row = {**DEMOGRAPHIC, "customer_id": tag, "email": f"{tag.lower()}@example.com", **values}
+    return Defect(
+        name,
+        "demographics",
+        [row] * copies,
+        tag,
+        f"customer_id = '{tag}'",
+        reasons,
+        kept_values or {},
+    )
+
+
+def _credit(name, tag, reasons, kept_values=None, copies=1, **values) -> Defect:
+    row = {**CREDIT, "customer_id": tag, **values}
+    return Defect(
+        name,
+        "credit_profiles",
+        [row] * copies,
+        tag,
+        f"customer_id = '{tag}'",
+        reasons,
+        kept_values or {},
+    )
+
+
+ODD_CUSTOMER = 'C-Zoë "Z", Ünï'
+ODD_CATEGORY = 'Café, "déjà vu" 日本'
+ODD_REGION = 'Île-de-France, "Nord"'
+
+DEFECTS = [
+    # transactions: a value of the wrong type in every column
+    _txn("unparsable date", "X-DATE-TEXT", ["unparsable_date"], transaction_date="last tuesday"),
+    _txn("blank date", "X-DATE-BLANK", ["unparsable_date"], transaction_date=""),
+    _txn("text amount", "X-AMOUNT-TEXT", ["non_numeric_amount"], amount="twelve"),
+    _txn("NaN amount", "X-AMOUNT-NAN", ["non_numeric_amount"], amount="NaN"),
+    _txn("infinite amount", "X-AMOUNT-INF", ["non_numeric_amount"], amount="-Infinity"),
+    _txn(
+        "wrong types in the optional columns",
+        "X-OPTIONAL-TYPES",
+        [],
+        {"quantity": None, "product_category": "other", "channel": "other"},
+        quantity="two",
+        product_category="12345",
+        channel="3.14",
+        payment_method="true",
+    ),
+    # absurd amounts
+    _txn("amount 1e12", "X-AMOUNT-1E12", ["amount_out_of_range"], amount="1e12"),
+    _txn(
+        "negative zero amount",
+        "X-AMOUNT-NEG-ZERO",
+        [],
+        {"cast(amount as varchar)": "0.00", "is_refund": False},
+        amount="-0.0",
+    ),
+    # quotes, commas and non-ASCII text inside fields
+    _txn(
+        "quotes, commas and non-ASCII",
+        "X-ODD-TEXT",
+        [],
+        {"customer_id": ODD_CUSTOMER, "product_category": "other", "channel": "mobile"},
+        customer_id=ODD_CUSTOMER,
+        product_category=ODD_CATEGORY,
+        channel="  Mobile   App ",
+    ),
+    # duplicate rows
+    _txn("exact duplicate", "X-DUPLICATE", ["duplicate"], copies=2),
+    # null and blank keys
+    _txn("null customer_id", "X-NULL-CUSTOMER", ["missing_customer_id"], customer_id=None),
+    _txn("blank customer_id", "X-BLANK-CUSTOMER", ["missing_customer_id"], customer_id=""),
+    _txn("spaces customer_id", "X-SPACE-CUSTOMER", ["missing_customer_id"], customer_id="   "),
+    Defect(
+        "null transaction_id",
+        "transactions",
+        [{**TRANSACTION, "transaction_id": None, "customer_id": "C-NULL-TRANSACTION-ID"}],
+        "C-NULL-TRANSACTION-ID",
+        "customer_id = 'C-NULL-TRANSACTION-ID'",
+        ["missing_transaction_id"],
+    ),
+    Defect(
+        "blank transaction_id",
+        "transactions",
+        [{**TRANSACTION, "transaction_id": " ", "customer_id": "C-BLANK-TRANSACTION-ID"}],
+        "C-BLANK-TRANSACTION-ID",
+        "customer_id = 'C-BLANK-TRANSACTION-ID'",
+        ["missing_transaction_id"],
+    ),
+    # dates in the future and the far past
+    _txn("future date", "X-DATE-FUTURE", ["future_date"], transaction_date="2031-01-01"),
+    _txn("far future date", "X-DATE-9999", ["future_date"], transaction_date="9999-12-31"),
+    _txn("far past date", "X-DATE-1899", ["implausible_date"], transaction_date="1899-12-31"),
+    _txn("year one", "X-DATE-0001", ["implausible_date"], transaction_date="0001-01-01"),
+    # demographics
+    _demo(
+        "wrong types in every optional column",
+        "C-DEMO-TYPES",
+        [],
+        {
+            "birth_date": None,
+            "age_years": None,
+            "gender": "unknown",
+            "annual_income": None,
+            "signup_date": None,
+            "updated_at": None,
+        },
+        birth_date="yesterday",
+        gender="42",
+        annual_income="lots",
+        signup_date="soon",
+        updated_at="never",
+    ),
+    _demo("negative income", "C-DEMO-NEG-INCOME", [], {"annual_income": None}, annual_income="-5"),
+    _demo(
+        "born in 1800",
+        "C-DEMO-1800",
+        [],
+        {"birth_date": None, "age_years": None},
+        birth_date="1800-01-01",
+    ),
+    _demo(
+        "born in the future",
+        "C-DEMO-UNBORN",
+        [],
+        {"birth_date": None, "age_years": None},
+        birth_date="2030-01-01",
+    ),
+    _demo(
+        "quotes, commas and non-ASCII",
+        "C-DEMO-ODD-TEXT",
+        [],
+        {"region": ODD_REGION},
+        region=ODD_REGION,
+        full_name="O'Brien, Zoë",
+    ),
+    _demo("exact duplicate", "C-DEMO-DUPLICATE", ["duplicate"], copies=2),
+    Defect(
+        "null customer_id",
+        "demographics",
+        [{**DEMOGRAPHIC, "email": "demo-null-customer@example.com"}],
+        "demo-null-customer@example.com",
+        "false",
+        ["missing_customer_id"],
+    ),
+    Defect(
+        "blank customer_id",
+        "demographics",
+        [{**DEMOGRAPHIC, "customer_id": "  ", "email": "demo-blank-customer@example.com"}],
+        "demo-blank-customer@example.com",
+        "false",
+        ["missing_customer_id"],
+    ),
+    # credit_profiles
+    _credit(
+        "wrong types in every optional column",
+        "C-CREDIT-TYPES",
+        [],
+        {"credit_limit": None, "balance": None, "missed_payments_12m": None, "credit_score": None},
+        credit_limit="lots",
+        balance="x",
+        missed_payments_12m="many",
+        credit_score="good",
+    ),
+    _credit("unparsable snapshot", "C-CREDIT-BAD-DATE", ["unparsable_date"], snapshot_date="n/a"),
+    _credit("score 900", "C-CREDIT-SCORE-900", [], {"credit_score": None}, credit_score="900"),
+    _credit("future snapshot", "C-CREDIT-FUTURE", ["future_date"], snapshot_date="2031-01-01"),
+    _credit("far past snapshot", "C-CREDIT-1850", ["implausible_date"], snapshot_date="1850-01-01"),
+    _credit("absurd balance", "C-CREDIT-HUGE", [], {"balance": None}, balance="1e30"),
+    _credit("exact duplicate", "C-CREDIT-DUPLICATE", ["duplicate"], copies=2),
+    Defect(
+        "null customer_id",
+        "credit_profiles",
+        [{**CREDIT, "credit_limit": "C-CREDIT-NULL-CUSTOMER"}],
+        "C-CREDIT-NULL-CUSTOMER",
+        "false",
+        ["missing_customer_id"],
+    ),
+]
+# Rejects for these reasons are normal deliveries, not defects; the quality gate ignores them.
+NOT_DEFECTS = ("duplicate", "superseded")
+
+
+def _planted_rejects() -> dict[str, Counter]:
+    planted: dict[str, Counter] = {source: Counter() for source in STAGED}
+    for defect in DEFECTS:
+        planted[defect.source].update(defect.reasons)
+    return planted
+
+
+def _planted_rows(source: str) -> int:
+    """Rows planted into a source: the defects' rows plus its one-source customer."""
+    return sum(len(d.rows) for d in DEFECTS if d.source == source) + 1
+
+
+def _expected_rejects(manifest: dict) -> dict[str, dict[str, int]]:
+    expected = expected_reject_counts(manifest)
+    for source, reasons in _planted_rejects().items():
+        expected[source] = dict(Counter(expected.get(source, {})) + reasons)
+    return expected
+
+
+def _defect_shares(manifest: dict) -> dict[str, float]:
+    """Per source, the share of rows the quality gate counts as defects, known in advance."""
+    expected = _expected_rejects(manifest)
+    return {
+        source: sum(n for reason, n in expected[source].items() if reason not in NOT_DEFECTS)
+        / (manifest["raw_rows"][source] + _planted_rows(source))
+        for source in STAGED
+    }
+
+
+def _gate_counts(counts: dict[str, int]) -> str:
+    """The per-reason counts as the quality gate prints them."""
+    return ", ".join(
+        f"{reason}={n}" for reason, n in sorted(counts.items()) if reason not in NOT_DEFECTS
+    )
+
+
+def _gate_status(result: DbtResult, source: str) -> str:
+    prefix = f"test.customer_segmentation.reject_share_below_limit_base_raw__{source}_"
+    [status] = [r["status"] for r in result.run_results() if r["unique_id"].startswith(prefix)]
+    return status
+
+
+@dataclass(frozen=True)
+class Quarantine:
+    """The build with every row-level defect planted, and the gate limit it ran with."""
+
+    raw: Path
+    workdir: Path
+    result: DbtResult
+    max_share: float
+
+
+@pytest.fixture(scope="module")
+def quarantine(raw_sample: RawSample, tmp_path_factory: pytest.TempPathFactory) -> Quarantine:
+    root = tmp_path_factory.mktemp("quarantine")
+    raw = raw_sample.copy_to(root / "raw")
+    for source in STAGED:
+        append_rows(
+            raw / f"{source}.csv", [r for d in DEFECTS if d.source == source for r in d.rows]
+        )
+    plant_one_source_customers(raw)
+    # The limit puts transactions between half the limit and the limit (a warning),
+    # so this build also shows the gate's warning without failing.
+    max_share = _defect_shares(raw_sample.manifest)["transactions"] * 1.5
+    workdir = root / "dbt"
+    result = run_dbt(
+        workdir, STAGING_BUILD, {"raw_data_path": str(raw), "max_reject_share": max_share}
+    )
+    assert result.ok, result.output[-4000:]
+    return Quarantine(raw, workdir, result, max_share)
+
+
+@pytest.mark.parametrize("defect", DEFECTS, ids=lambda d: f"{d.source}: {d.name}")
+def test_each_planted_defect_has_its_outcome(quarantine: Quarantine, defect: Defect) -> None:
+    rejected = quarantine.result.query(
+        "select reject_reason from rejected_rows"
+        f" where source_name = '{defect.source}' and contains(raw_record, '\"{defect.tag}\"')"
+    )
+    assert sorted(reason for (reason,) in rejected) == sorted(defect.reasons)
+
+    kept = len(defect.rows) - len(defect.reasons)
+    columns = list(defect.kept_values) or ["1"]
+    staged = quarantine.result.query(
+        f"select {', '.join(columns)} from {STAGED[defect.source]} where {defect.kept_where}"
+    )
+    expected = tuple(defect.kept_values.values()) if defect.kept_values else (1,)
+    assert staged == [expected] * kept
+
+
+def test_rejects_are_the_generated_ones_plus_the_planted_ones(
+    quarantine: Quarantine, raw_sample: RawSample
+) -> None:
+    assert reject_counts(quarantine.result) == _expected_rejects(raw_sample.manifest)
+
+
+def test_every_raw_row_lands_exactly_once(quarantine: Quarantine, raw_sample: RawSample) -> None:
+    for source, model in STAGED.items():
+        raw_rows = raw_sample.manifest["raw_rows"][source] + _planted_rows(source)
+        [(landed, distinct, first, last)] = quarantine.result.query(
+            "select count(*), count(distinct source_row_number), min(source_row_number),"
+            f" max(source_row_number) from (select source_row_number from {model}"
+            " union all select source_row_number from rejected_rows"
+            f" where source_name = '{source}')"
+        )
+        assert (landed, distinct, first, last) == (raw_rows, raw_rows, 1, raw_rows), source
+
+
+def test_a_customer_in_one_source_is_staged_there_only(quarantine: Quarantine) -> None:
+    for source, customer in ONE_SOURCE_CUSTOMERS.items():
+        for other, model in STAGED.items():
+            found = quarantine.result.query(
+                f"select count(*) from {model} where customer_id = '{customer}'"
+            )
+            assert found == [(int(other == source),)], (customer, model)
+
+
+def test_reject_share_above_half_the_limit_warns_with_counts_per_reason(
+    quarantine: Quarantine,
+) -> None:
+    counts = _gate_counts(reject_counts(quarantine.result)["transactions"])
+    line = next(
+        (
+            line
+            for line in quarantine.result.output.splitlines()
+            if "Data-quality gate, source 'transactions'" in line
+        ),
+        None,
+    )
+    assert line is not None, quarantine.result.output[-3000:]
+    assert counts in line
+    assert _gate_status(quarantine.result, "transactions") == "warn"
+
+
+def test_reject_share_below_half_the_limit_passes_silently(
+    quarantine: Quarantine, raw_sample: RawSample
+) -> None:
+    share = _defect_shares(raw_sample.manifest)["demographics"]
+    assert 0 < share < quarantine.max_share / 2, "the sample no longer exercises this case"
+    assert "Data-quality gate, source 'demographics'" not in quarantine.result.output
+    assert _gate_status(quarantine.result, "demographics") == "pass"
+
+
+def test_reject_share_above_the_limit_fails_with_counts_per_reason(
+    quarantine: Quarantine, raw_sample: RawSample
+) -> None:
+    max_share = _defect_shares(raw_sample.manifest)["transactions"] * 0.9
+    result = run_dbt(
+        quarantine.workdir,
+        ["test", "--select", "test_name:reject_share_below_limit"],
+        {"raw_data_path": str(quarantine.raw), "max_reject_share": max_share},
+    )
+    assert not result.ok
+    counts = _gate_counts(reject_counts(quarantine.result)["transactions"])
+    assert "source 'transactions': " in result.output
+    assert counts in result.output, result.output[-3000:]
+    assert "Traceback" not in result.output
+    assert _gate_status(result, "transactions") == "fail"
+
+
+# File-level defects that the contract allows: the build must read them like clean files.
+
+
+@dataclass(frozen=True)
+class OddFiles:
+    """A build on files that are odd but valid, in a directory whose path has a space and a
+    quote: transactions with its columns reversed plus unknown ones, credit_profiles with a
+    BOM and CRLF line endings, demographics header-only."""
+
+    result: DbtResult
+
+
+def _rewrite_csv(path: Path, select: str) -> None:
+    """Rewrite a raw CSV through DuckDB, keeping nulls (unquoted) apart from blanks ("")."""
+    with duckdb.connect() as con:
+        con.execute(
+            f"create table raw as select * from read_csv('{path}', all_varchar = true,"
+            " header = true)"
+        )
+        con.execute(
+            f"copy (select {select} from raw) to '{path}'"
+            " (header, delimiter ',', quote '\"', force_quote *)"
+        )
+
+
+@pytest.fixture(scope="module")
+def odd_files(raw_sample: RawSample, tmp_path_factory: pytest.TempPathFactory) -> OddFiles:
+    root = tmp_path_factory.mktemp("odd_files")
+    raw = raw_sample.copy_to(root / "raw")
+    _rewrite_csv(
+        raw / "transactions.csv",
+        "'gold' as loyalty_tier, payment_method, channel, product_category, quantity, amount,"
+        " 'a, \"quoted\" note' as note, transaction_date, customer_id, transaction_id",
+    )
+    credit = raw / "credit_profiles.csv"
+    credit.write_bytes(b"\xef\xbb\xbf" + credit.read_bytes().replace(b"\n", b"\r\n"))
+    demographics = raw / "demographics.csv"
+    demographics.write_text(demographics.read_text(encoding="utf-8").split("\n", 1)[0] + "\n")
+    (root / "raw data").mkdir()
+    raw = raw.rename(root / "raw data" / "o'brien's files")
+    result = run_dbt(
+        root / "dbt", STAGING_BUILD, {"raw_data_path": str(raw), "max_reject_share": 1.0}
+    )
+    assert result.ok, result.output[-4000:]
+    return OddFiles(result)
+
+
+def test_reordered_columns_with_unknown_extras_read_like_the_original(
+    odd_files: OddFiles, raw_sample: RawSample
+) -> None:
+    manifest = raw_sample.manifest
+    assert (
+        reject_counts(odd_files.result)["transactions"]
+        == (expected_reject_counts(manifest)["transactions"])
+    )
+    assert odd_files.result.query("select count(*) from stg_raw__transactions") == [
+        (manifest["expected_clean_rows"]["transactions"],)
+    ]
+
+
+def test_bom_and_crlf_read_like_the_original(
+    odd_files: OddFiles, quarantine: Quarantine, raw_sample: RawSample
+) -> None:
+    assert (
+        reject_counts(odd_files.result)["credit_profiles"]
+        == (expected_reject_counts(raw_sample.manifest)["credit_profiles"])
+    )
+    # A stray \r would null the last column (credit_score) of every row.
+    columns = "customer_id, snapshot_date, credit_limit, balance, missed_payments_12m, credit_score"
+    generated_rows = f"select {columns} from stg_raw__credit_profiles where customer_id like 'C0%'"
+    read = odd_files.result.query(f"{generated_rows} order by all")
+    assert read == quarantine.result.query(f"{generated_rows} order by all")
+    assert any(row[-1] is not None for row in read)
+
+
+def test_header_only_file_builds_empty(odd_files: OddFiles) -> None:
+    assert odd_files.result.query("select count(*) from stg_raw__demographics") == [(0,)]
+    assert "demographics" not in reject_counts(odd_files.result)
+
+
+def test_typed_parquet_is_cleaned_like_the_text_it_came_from(
+    raw_sample: RawSample, tmp_path: Path
+) -> None:
+    """Parquet whose columns are dates, timestamps and numbers instead of the contract's text."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    typed = {
+        "transactions": "transaction_id, customer_id,"
+        " try_cast(trim(transaction_date) as timestamp) as transaction_date,"
+        " try_cast(trim(amount) as double) as amount,"
+        " try_cast(trim(quantity) as bigint) as quantity,"
+        " product_category, channel, payment_method",
+        "demographics": "customer_id, try_cast(trim(birth_date) as date) as birth_date, gender,"
+        " try_cast(trim(annual_income) as double) as annual_income, region,"
+        " try_cast(trim(signup_date) as date) as signup_date,"
+        " try_cast(trim(updated_at) as timestamp) as updated_at, email, full_name",
+        "credit_profiles": "customer_id, try_cast(trim(snapshot_date) as date) as snapshot_date,"
+        " try_cast(trim(credit_limit) as double) as credit_limit,"
+        " try_cast(trim(balance) as double) as balance,"
+        " try_cast(trim(missed_payments_12m) as integer) as missed_payments_12m,"
+        " try_cast(trim(credit_score) as smallint) as credit_score",
+    }
+    with duckdb.connect() as con:
+        for source, select in typed.items():
+            con.execute(
+                f"copy (select {select} from read_csv('{raw_sample.path / source}.csv',"
+                f" all_varchar = true, header = true)) to '{raw / source}.parquet' (format parquet)"
+            )
+    result = run_dbt(
+        tmp_path / "dbt",
+        STAGING_BUILD,
+        {"raw_data_path": str(raw), "raw_file_format": "parquet", "max_reject_share": 1.0},
+    )
+    assert result.ok, result.output[-4000:]
+    assert reject_counts(result) == expected_reject_counts(raw_sample.manifest)
+    for source, model in STAGED.items():
+        assert result.query(f"select count(*) from {model}") == [
+            (raw_sample.manifest["expected_clean_rows"][source],)
+        ], source
+
+
+# File-level defects that stop the build. Two sources that do not depend on each
+# other fail in one build; each must be named in its own message.
+
+
+def _error_line(result: DbtResult, path: Path) -> str:
+    """The output line that names `path`; the failure is asserted first."""
+    assert not result.ok, result.output[-3000:]
+    assert "Traceback" not in result.output, result.output[-3000:]
+    lines = [line for line in result.output.splitlines() if str(path) in line]
+    assert lines, f"{path} not named in:\n{result.output[-3000:]}"
+    return " ".join(lines)
+
+
+@pytest.fixture(scope="module")
+def missing_parts(raw_sample: RawSample, tmp_path_factory: pytest.TempPathFactory):
+    """transactions without its required `amount` column; no demographics file at all."""
+    root = tmp_path_factory.mktemp("missing_parts")
+    raw = raw_sample.copy_to(root / "raw")
+    _rewrite_csv(raw / "transactions.csv", "* exclude (amount)")
+    (raw / "demographics.csv").unlink()
+    return raw, run_dbt(root / "dbt", STAGING_BUILD, {"raw_data_path": str(raw)})
+
+
+def test_missing_required_column_fails_naming_file_and_column(missing_parts) -> None:
+    raw, result = missing_parts
+    assert re.search(r"\bamount\b", _error_line(result, raw / "transactions.csv"))
+
+
+def test_missing_file_fails_naming_the_file(missing_parts) -> None:
+    raw, result = missing_parts
+    assert "missing" in _error_line(result, raw / "demographics.csv").lower()
+
+
+@dataclass(frozen=True)
+class BrokenFiles:
+    raw: Path
+    malformed_line: int
+    result: DbtResult
+
+
+@pytest.fixture(scope="module")
+def broken_files(raw_sample: RawSample, tmp_path_factory: pytest.TempPathFactory) -> BrokenFiles:
+    """transactions with one line that has a field too many; an empty (0-byte) demographics."""
+    root = tmp_path_factory.mktemp("broken_files")
+    raw = raw_sample.copy_to(root / "raw")
+    transactions = raw / "transactions.csv"
+    lines = transactions.read_text(encoding="utf-8").split("\n")
+    index = len(lines) // 2
+    lines[index] += ',"surplus"'
+    transactions.write_text("\n".join(lines), encoding="utf-8")
+    (raw / "demographics.csv").write_bytes(b"")
+    result = run_dbt(root / "dbt", STAGING_BUILD, {"raw_data_path": str(raw)})
+    return BrokenFiles(raw, index + 1, result)
+
+
+def test_malformed_line_fails_naming_file_and_line(broken_files: BrokenFiles) -> None:
+    message = _error_line(broken_files.result, broken_files.raw / "transactions.csv")
+    assert re.search(rf"line\D{{0,3}}{broken_files.malformed_line}\b", message, re.IGNORECASE), (
+        message
+    )
+
+
+def test_empty_file_fails_naming_file_and_required_column(broken_files: BrokenFiles) -> None:
+    message = _error_line(broken_files.result, broken_files.raw / "demographics.csv")
+    assert re.search(r"\bcustomer_id\b", message), message
