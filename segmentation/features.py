@@ -89,7 +89,7 @@ def parse_feature_list(value: object) -> tuple[str, ...]:
     dbt renders a list var into YAML config as a Python-looking string, so
     both spellings are accepted rather than failing on one of them.
     """
-    if value is None or (isinstance(value, str) and not value.strip()):
+    if value is None or (isinstance(value, str) and value.strip().lower() in {"", "none", "null"}):
         return DEFAULT_FEATURES
     if isinstance(value, str):
         items = value.strip().strip("[]()").replace("'", "").replace('"', "").split(",")

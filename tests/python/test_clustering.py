@@ -1,0 +1,227 @@
+"""The clustering functions on synthetic data: blobs with scattered outliers, no dbt."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.cluster import DBSCAN
+from sklearn.datasets import make_blobs
+from sklearn.metrics import adjusted_rand_score
+from sklearn.neighbors import radius_neighbors_graph
+
+from segmentation.clustering import (
+    NOISE,
+    OUTPUT_COLUMNS,
+    ClusteringConfig,
+    assign_to_nearest_core,
+    cluster_customers,
+    dbscan_from_graph,
+    fit_dbscan,
+    knee_value,
+    renumber_clusters,
+    scale_min_samples,
+    stable_sample,
+)
+from segmentation.features import (
+    DEFAULT_FEATURES,
+    build_matrix,
+    parse_feature_list,
+    select_features,
+)
+
+FEATURES = ("f0", "f1", "f2", "f3")
+
+
+def blobs_with_outliers(n: int, seed: int = 0) -> tuple[pd.DataFrame, pd.Series]:
+    """Five well-separated blobs plus 3% uniform outliers, rows in shuffled order."""
+    rng = np.random.default_rng(seed)
+    n_blob = int(n * 0.97)
+    # Fixed centres at least 8 apart: random ones can touch, and then exact DBSCAN
+    # rightly bridges them on large inputs, which is not what these tests are about.
+    centres = 6.0 * np.vstack([np.eye(len(FEATURES)), -np.eye(len(FEATURES))[:1]])
+    points, labels = make_blobs(
+        n_samples=n_blob, centers=centres, cluster_std=0.6, random_state=seed
+    )
+    outliers = rng.uniform(-14, 14, size=(n - n_blob, len(FEATURES)))
+    frame = pd.DataFrame(np.vstack([points, outliers]), columns=list(FEATURES))
+    frame["customer_id"] = [f"c{i:06d}" for i in range(n)]
+    truth = pd.Series(np.concatenate([labels, np.full(n - n_blob, -1)]), index=frame.customer_id)
+    return frame.sample(frac=1.0, random_state=seed).reset_index(drop=True), truth
+
+
+def ari_against(truth: pd.Series, assignments: pd.DataFrame) -> float:
+    return adjusted_rand_score(
+        truth.loc[assignments.customer_id].to_numpy(), assignments.cluster_id
+    )
+
+
+@pytest.fixture(scope="module")
+def blobs() -> tuple[pd.DataFrame, pd.Series]:
+    return blobs_with_outliers(3000)
+
+
+@pytest.fixture(scope="module")
+def auto_result(blobs):
+    frame, _ = blobs
+    return cluster_customers(frame, ClusteringConfig(features=FEATURES))
+
+
+def test_automatic_parameters_recover_blobs_and_outliers(blobs, auto_result):
+    _, truth = blobs
+    assert ari_against(truth, auto_result.assignments) >= 0.95
+    diagnostics = auto_result.diagnostics
+    assert diagnostics["parameter_source"] == "search"
+    assert diagnostics["clusters"] == 5
+    assert diagnostics["largest_cluster_share"] <= 0.60
+    assert diagnostics["fit_method"] == "exact"
+
+
+def test_output_is_sorted_typed_and_one_row_per_customer(blobs, auto_result):
+    frame, _ = blobs
+    out = auto_result.assignments
+    assert tuple(out.columns) == OUTPUT_COLUMNS
+    assert out.customer_id.is_unique and len(out) == len(frame)
+    assert out.customer_id.is_monotonic_increasing
+    assert set(out.assignment_method) <= {"exact", "noise"}
+    assert ((out.cluster_id == NOISE) == (out.assignment_method == "noise")).all()
+    assert str(out.cluster_id.dtype) == "int32"
+
+
+def test_same_input_in_any_row_order_gives_identical_assignments(blobs, auto_result):
+    frame, _ = blobs
+    reordered = frame.sample(frac=1.0, random_state=99)
+    again = cluster_customers(reordered, ClusteringConfig(features=FEATURES))
+    pd.testing.assert_frame_equal(again.assignments, auto_result.assignments)
+
+
+def test_clusters_numbered_by_size_then_smallest_member():
+    labels = np.array([7, 3, 3, NOISE, 7, 5, 5, 9])
+    # 3 and 7 and 5 have two members each: the one seen first (smallest row) comes first.
+    assert renumber_clusters(labels).tolist() == [0, 1, 1, NOISE, 0, 2, 2, 3]
+
+
+def test_sampled_path_agrees_with_exact_dbscan():
+    frame, truth = blobs_with_outliers(8000, seed=1)
+    config = ClusteringConfig(features=FEATURES, max_exact_rows=2500, sample_rows=2500)
+    sampled = cluster_customers(frame, config)
+    diagnostics = sampled.diagnostics
+    assert diagnostics["fit_method"] == "sampled"
+    assert diagnostics["sample_size"] == 2500
+    methods = sampled.assignments.assignment_method.value_counts()
+    assert methods["sampled_fit"] > 0 and methods["nearest_core"] > 0
+
+    matrix = build_matrix(frame.sort_values("customer_id"), FEATURES).values
+    exact_labels, _ = fit_dbscan(matrix, diagnostics["eps"], diagnostics["min_samples"])
+    assert adjusted_rand_score(exact_labels, sampled.assignments.cluster_id) >= 0.95
+    assert ari_against(truth, sampled.assignments) >= 0.95
+
+
+def test_graph_dbscan_matches_sklearn():
+    points, _ = make_blobs(n_samples=1500, centers=4, random_state=3)
+    points = np.vstack([points, np.random.default_rng(0).uniform(-12, 12, (60, 2)), points[:3]])
+    graph = radius_neighbors_graph(points, radius=1.0, mode="distance")
+    for eps, min_samples in [(0.3, 5), (0.6, 12)]:
+        ours = dbscan_from_graph(graph, eps, min_samples)
+        theirs = DBSCAN(eps=eps, min_samples=min_samples).fit_predict(points)
+        assert ((ours == NOISE) == (theirs == NOISE)).all()
+        assert adjusted_rand_score(ours, theirs) >= 0.99
+
+
+def test_assignment_joins_nearest_core_within_eps_else_noise():
+    cores = np.array([[0.0, 0.0], [10.0, 0.0]])
+    rows = np.array([[0.4, 0.0], [9.5, 0.0], [5.0, 0.0], [0.0, 3.0]])
+    labels = assign_to_nearest_core(rows, cores, np.array([0, 1]), eps=1.0, chunk_rows=3)
+    assert labels.tolist() == [0, 1, NOISE, NOISE]
+
+
+def test_stable_sample_keeps_members_when_customers_are_added():
+    ids = pd.Series([f"c{i:05d}" for i in range(5000)])
+    first = set(ids.iloc[stable_sample(ids, 500)])
+    grown = pd.concat([ids, pd.Series([f"new{i}" for i in range(50)])], ignore_index=True)
+    second = set(grown.iloc[stable_sample(grown, 500)])
+    assert len(first & second) >= 450
+    assert (np.diff(stable_sample(ids, 500)) > 0).all()
+
+
+def test_min_samples_scales_with_rows():
+    assert scale_min_samples(10, 10_000, 50_000) == 50
+    assert scale_min_samples(10, 50_000, 1_000) == 2
+
+
+def test_knee_of_flat_then_steep_curve():
+    curve = np.concatenate([np.linspace(1.0, 1.2, 95), np.linspace(2.0, 10.0, 5)])
+    assert 1.1 <= knee_value(curve) <= 2.0
+
+
+def test_all_null_and_constant_features_are_left_out_with_a_warning(caplog):
+    frame = pd.DataFrame({"a": [1.0, 2.0, 3.0], "empty": [None, None, None], "same": [4, 4, None]})
+    with caplog.at_level(logging.WARNING):
+        selection = select_features(frame, ("a", "empty", "same", "missing"))
+    assert selection.used == ("a",)
+    assert selection.dropped == {
+        "empty": "entirely null",
+        "same": "constant",
+        "missing": "not a column of customer_features",
+    }
+    assert "empty left out: entirely null" in caplog.text
+
+
+def test_imputation_and_log_transform():
+    frame = pd.DataFrame(
+        {
+            "recency_days": [10.0, 400.0, None],
+            "credit_utilisation": [0.1, None, 0.5],
+            "frequency": [1, 10, 100],
+        }
+    )
+    matrix = build_matrix(frame, ("recency_days", "credit_utilisation", "frequency"))
+    assert matrix.imputed_counts == {"recency_days": 1, "credit_utilisation": 1}
+    assert matrix.log_transformed == ("frequency",)
+    recency, utilisation, frequency = matrix.values.T
+    assert recency[2] == recency[1]  # never bought: as stale as the stalest
+    assert utilisation[1] == pytest.approx(0.0)  # the median sits at the scaled centre
+    # log1p makes the 1 -> 10 -> 100 steps roughly even.
+    assert frequency[1] - frequency[0] == pytest.approx(frequency[2] - frequency[1], rel=0.25)
+
+
+def test_feature_list_var_spellings():
+    assert parse_feature_list(None) == DEFAULT_FEATURES
+    assert parse_feature_list("None ") == DEFAULT_FEATURES
+    assert parse_feature_list("") == DEFAULT_FEATURES
+    assert parse_feature_list("['a', 'b']") == ("a", "b")
+    assert parse_feature_list(["a", "b", "a"]) == ("a", "b")
+
+
+def test_config_from_rendered_vars():
+    rendered = {"cluster_features": "None", "dbscan_eps": "None", "dbscan_min_samples": "12"}
+    config = ClusteringConfig.from_getter(rendered.get)
+    assert config.eps is None and config.min_samples == 12
+    assert config.max_exact_rows == ClusteringConfig().max_exact_rows
+
+
+def test_empty_input_returns_typed_empty_frame():
+    result = cluster_customers(pd.DataFrame({"customer_id": [], "f0": []}), ClusteringConfig())
+    assert result.assignments.empty
+    assert tuple(result.assignments.columns) == OUTPUT_COLUMNS
+    assert str(result.assignments.cluster_id.dtype) == "int32"
+    assert result.diagnostics["fit_method"] == "empty"
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        pd.DataFrame({"customer_id": ["only"], "f0": [1.0]}),
+        pd.DataFrame({"customer_id": [f"c{i}" for i in range(50)], "f0": [3.0] * 50}),
+        pd.DataFrame({"customer_id": [f"c{i}" for i in range(50)], "f0": [None] * 50}),
+    ],
+    ids=["one customer", "all identical", "feature entirely null"],
+)
+def test_degenerate_inputs_give_one_cluster_and_a_log_line(frame, caplog):
+    with caplog.at_level(logging.WARNING):
+        result = cluster_customers(frame, ClusteringConfig(features=("f0",)))
+    assert result.assignments.cluster_id.tolist() == [0] * len(frame)
+    assert result.diagnostics["fit_method"] == "degenerate"
+    assert "clustering skipped" in caplog.text
