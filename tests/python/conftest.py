@@ -8,13 +8,16 @@ pipeline build on it is shared by every test that only reads the result.
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import pytest
 from dbt_project_runner import DbtResult, run_dbt
 
+from segmentation import publish as pub
 from segmentation.generate import generate
 
 SAMPLE_CUSTOMERS = 300
@@ -175,3 +178,67 @@ def pipeline_build(raw_sample: RawSample, tmp_path_factory: pytest.TempPathFacto
     result = run_dbt(workdir, PIPELINE_BUILD, {"raw_data_path": str(raw)})
     assert result.ok, result.output[-4000:]
     return PipelineBuild(raw, workdir, result)
+
+
+# Wall-clock timings (clustering_diagnostics' *_seconds) differ between any two
+# runs by nature; every other column of every mart must be identical.
+TIMING_SUFFIX = "_seconds"
+
+Checksum = tuple[tuple[tuple[str, str], ...], int, str]
+
+
+def mart_names(result: DbtResult) -> list[str]:
+    """The enabled models under models/marts, from the manifest this invocation wrote."""
+    manifest = json.loads((result.target_path / "manifest.json").read_text())
+    return sorted(
+        node["name"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model"
+        and node["original_file_path"].startswith("models/marts/")
+    )
+
+
+def publishes(result: DbtResult) -> bool:
+    """Whether this project version publishes marts for BI (publish_marts is enabled)."""
+    manifest = json.loads((result.target_path / "manifest.json").read_text())
+    return "model.customer_segmentation.publish_marts" in manifest["nodes"]
+
+
+def relation_checksum(con: duckdb.DuckDBPyConnection, relation: str) -> Checksum:
+    """Column names and types, row count, and an md5 over the rows sorted as text.
+
+    Rows are compared as a set (a table has no order); doubles print in their
+    shortest round-trip form, so equal text means equal bits.
+    """
+    columns = tuple(
+        (name, data_type)
+        for name, data_type, *_ in con.execute(f"describe select * from {relation}").fetchall()
+    )
+    compared = ", ".join(f'"{name}"' for name, _ in columns if not name.endswith(TIMING_SUFFIX))
+    [(rows, digest)] = con.execute(
+        "select count(*), md5(coalesce(string_agg(row_text, chr(10) order by row_text), ''))"
+        f" from (select cast(row({compared}) as varchar) as row_text from {relation})"
+    ).fetchall()
+    return columns, rows, digest
+
+
+def mart_checksums(result: DbtResult) -> dict[str, Checksum]:
+    """A checksum of every mart in the warehouse the invocation built."""
+    with duckdb.connect(str(result.db_path), read_only=True) as con:
+        return {name: relation_checksum(con, name) for name in mart_names(result)}
+
+
+def published_checksums(publish_dir: Path) -> dict[str, Checksum]:
+    """A checksum of every table the `current` published version lists, from its Parquet
+    file and from its DuckDB file. Reading fails if either is missing or half-written."""
+    current = publish_dir / pub.CURRENT_LINK
+    listed = json.loads((current / pub.MANIFEST_FILE).read_text())["tables"]
+    checksums: dict[str, Checksum] = {}
+    with duckdb.connect(str(current / pub.DATABASE_FILE), read_only=True) as con:
+        for entry in listed:
+            table = entry["table_name"]
+            parquet = str(current / f"{table}.parquet").replace("'", "''")
+            checksums[f"{table}.parquet"] = relation_checksum(con, f"read_parquet('{parquet}')")
+            checksums[f"{pub.DATABASE_FILE}:{table}"] = relation_checksum(con, f'"{table}"')
+            assert checksums[f"{table}.parquet"][1] == entry["row_count"], table
+    return checksums

@@ -47,29 +47,46 @@ class DbtResult:
         return data["results"]
 
 
+def dbt_invocation(
+    workdir: Path,
+    args: list[str],
+    dbt_vars: dict | None = None,
+    env: dict[str, str] | None = None,
+    project_dir: Path = PROJECT_DIR,
+) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment of `dbt <args>` with its state kept under `workdir`.
+
+    Separate from run_dbt for tests that must start dbt themselves (to interrupt
+    it) or run a modified copy of the project (`project_dir`).
+    """
+    workdir.mkdir(parents=True, exist_ok=True)
+    cmd = [str(DBT), *args, "--project-dir", str(project_dir), "--profiles-dir", str(PROJECT_DIR)]
+    if dbt_vars:
+        cmd += ["--vars", json.dumps(dbt_vars)]
+    full_env = {
+        **os.environ,
+        "SEGMENTATION_DB_PATH": str(workdir / "warehouse.duckdb"),
+        "SEGMENTATION_PUBLISH_DIR": str(workdir / "published"),
+        "DBT_TARGET_PATH": str(workdir / "target"),
+        "DBT_LOG_PATH": str(workdir / "logs"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        **(env or {}),
+    }
+    return cmd, full_env
+
+
 def run_dbt(
     workdir: Path,
     args: list[str],
     dbt_vars: dict | None = None,
     env: dict[str, str] | None = None,
+    project_dir: Path = PROJECT_DIR,
 ) -> DbtResult:
     """Run `dbt <args>` against the project with its state kept under `workdir`."""
-    workdir.mkdir(parents=True, exist_ok=True)
-    db_path = workdir / "warehouse.duckdb"
-    target_path = workdir / "target"
-    cmd = [str(DBT), *args, "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)]
-    if dbt_vars:
-        cmd += ["--vars", json.dumps(dbt_vars)]
-    full_env = {
-        **os.environ,
-        "SEGMENTATION_DB_PATH": str(db_path),
-        "SEGMENTATION_PUBLISH_DIR": str(workdir / "published"),
-        "DBT_TARGET_PATH": str(target_path),
-        "DBT_LOG_PATH": str(workdir / "logs"),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        **(env or {}),
-    }
+    cmd, full_env = dbt_invocation(workdir, args, dbt_vars, env, project_dir)
     proc = subprocess.run(
-        cmd, cwd=PROJECT_DIR, env=full_env, capture_output=True, text=True, check=False
+        cmd, cwd=project_dir, env=full_env, capture_output=True, text=True, check=False
     )
-    return DbtResult(proc.returncode, proc.stdout + proc.stderr, db_path, target_path)
+    return DbtResult(
+        proc.returncode, proc.stdout + proc.stderr, workdir / "warehouse.duckdb", workdir / "target"
+    )
