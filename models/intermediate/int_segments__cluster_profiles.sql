@@ -10,10 +10,15 @@
     segment_zscore_winsor_quantile and 1 - that quantile):
     a handful of extreme customers (whales with one 50k order) would otherwise
     inflate the standard deviation until no cluster looks unusual.
+
+    Averages of doubles depend on the order DuckDB's threads add them up, in
+    the last bits; statistics are rounded to var segment_stat_decimals so the
+    same input gives identical marts.
 -#}
 {%- set lower_quantile = var('segment_zscore_winsor_quantile', 0.01) | float -%}
 {%- set upper_quantile = 1 - lower_quantile -%}
 {%- set feature_names = segment_numeric_features(ref('customer_features')) -%}
+{%- set decimals = var('segment_stat_decimals', 6) -%}
 
 with
 
@@ -127,13 +132,16 @@ final as (
         cluster_sizes.cluster_share,
         cluster_stats.feature_name,
         cluster_stats.customers_with_value,
-        cluster_stats.feature_mean,
-        cluster_stats.feature_median,
-        population_bounds.population_mean,
-        population_bounds.population_median,
+        round(cluster_stats.feature_mean, {{ decimals }}) as feature_mean,
+        round(cluster_stats.feature_median, {{ decimals }}) as feature_median,
+        round(population_bounds.population_mean, {{ decimals }}) as population_mean,
+        round(population_bounds.population_median, {{ decimals }}) as population_median,
         -- A feature with no spread (or no values) says nothing about a cluster: null, not 0.
-        (cluster_stats.winsorised_mean - population_scale.winsorised_mean)
-        / nullif(population_scale.winsorised_stddev, 0) as z_score
+        round(
+            (cluster_stats.winsorised_mean - population_scale.winsorised_mean)
+            / nullif(population_scale.winsorised_stddev, 0),
+            {{ decimals }}
+        ) as z_score
     from cluster_stats
     inner join cluster_sizes
         on cluster_stats.cluster_id = cluster_sizes.cluster_id

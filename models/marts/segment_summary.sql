@@ -70,7 +70,9 @@ segment_customers as (
         count(*) as customers,
         median(recency_days) as median_recency_days,
         avg(frequency) as avg_frequency,
-        avg(credit_utilisation) as avg_credit_utilisation,
+        -- Rounded: a sum of doubles varies in its last bits with thread order.
+        round(avg(credit_utilisation), {{ var('segment_stat_decimals', 6) }})
+            as avg_credit_utilisation,
         avg(missed_payments_12m) as avg_missed_payments_12m
     from customer_segments
     group by segment_name
