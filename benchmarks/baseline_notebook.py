@@ -39,7 +39,7 @@ MIN_VALID_DATE = pd.Timestamp("1990-01-01")
 MAX_ABS_AMOUNT = 1_000_000
 AS_OF_QUANTILE = 0.99
 AS_OF_TOLERANCE = pd.Timedelta(days=90)
-ACTIVE_WINDOW = pd.Timedelta(days=365)
+ACTIVE_WINDOW = pd.DateOffset(months=12)
 MEMORY_EXIT_CODE = 3
 
 
@@ -114,19 +114,19 @@ def customer_features(
     purchases = tx[~tx["is_refund"]]
     by_customer = tx.groupby("customer_id")
     bought = purchases.groupby("customer_id")
-    recent = purchases[purchases["transaction_at"] > as_of - ACTIVE_WINDOW]
+    recent = purchases[purchases["transaction_day"] > as_of - ACTIVE_WINDOW]
     per_tx = pd.DataFrame(
         {
             "transactions": by_customer.size(),
             "refunds": by_customer["is_refund"].sum(),
-            "first_transaction_at": by_customer["transaction_at"].min(),
             "monetary": by_customer["amount_value"].sum(),
         }
     )
     per_purchase = pd.DataFrame(
         {
             "frequency": bought.size(),
-            "last_purchase_at": bought["transaction_at"].max(),
+            "first_purchase_day": bought["transaction_day"].min(),
+            "last_purchase_day": bought["transaction_day"].max(),
             "purchase_value": bought["amount_value"].sum(),
             "purchase_days": purchases.drop_duplicates(["customer_id", "transaction_day"])
             .groupby("customer_id")
@@ -144,20 +144,21 @@ def customer_features(
     features = features.join(per_tx).join(per_purchase)
     features["active_months_12m"] = active.reindex(features.index).fillna(0)
     features["frequency"] = features["frequency"].fillna(0)
-    features["recency_days"] = (as_of - features["last_purchase_at"]).dt.days
+    features["recency_days"] = (as_of - features["last_purchase_day"]).dt.days
     features["avg_order_value"] = features["purchase_value"] / features["frequency"].where(
         features["frequency"] > 0
     )
     features["refund_rate"] = features["refunds"] / features["transactions"]
     first_seen = pd.concat(
-        [features["first_transaction_at"], crm["signup"].reindex(features.index)], axis=1
+        [features["first_purchase_day"], crm["signup"].reindex(features.index)], axis=1
     ).min(axis=1)
-    features["tenure_days"] = (as_of - first_seen).dt.days
+    features["tenure_days"] = (as_of - first_seen).dt.days.clip(lower=0)
     credit_rows = credit.reindex(features.index)
-    features["credit_utilisation"] = credit_rows["balance"] / credit_rows["credit_limit"].where(
-        credit_rows["credit_limit"] > 0
-    )
-    features["missed_payments_12m"] = credit_rows["missed_payments_12m"]
+    features["credit_utilisation"] = credit_rows["balance"].clip(lower=0) / credit_rows[
+        "credit_limit"
+    ].where(credit_rows["credit_limit"] > 0)
+    missed = credit_rows["missed_payments_12m"]
+    features["missed_payments_12m"] = missed.where(missed >= 0)
     features["annual_income"] = pd.to_numeric(
         crm["annual_income"].reindex(features.index), errors="coerce"
     ).where(lambda v: v >= 0)
