@@ -274,6 +274,9 @@ def figure_heatmap(profiles: pd.DataFrame, order: Sequence[str]) -> str:
         index="segment_name", columns="feature_name", values="z_score", aggfunc="first"
     )
     grid = grid.reindex([n for n in order if n in grid.index])
+    # Related features side by side (behaviour, channels, credit, demographics).
+    known = [f for f in FEATURE_LABELS if f in grid.columns]
+    grid = grid[known + sorted(set(grid.columns) - set(known))]
     grid.columns = [feature_label(c) for c in grid.columns]
     fig, ax = plt.subplots(figsize=(max(8, 0.6 * grid.shape[1] + 3), 0.55 * len(grid) + 2.5))
     sns.heatmap(
