@@ -122,6 +122,20 @@ def write_version(
     return pd.DataFrame(rows, columns=["table_name", "row_count"])
 
 
+def flush_to_disk(version_dir: Path) -> None:
+    """fsync every file of a version and the folder before `current` points at it.
+
+    Without it a crash right after the swap could leave `current` naming
+    files whose contents never reached the disk.
+    """
+    for path in [*version_dir.iterdir(), version_dir]:
+        descriptor = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+
+
 def swap_current(publish_dir: Path, version_dir: Path) -> None:
     """Point `current` at `version_dir` in one atomic rename of a fresh symlink."""
     target = os.path.relpath(version_dir, publish_dir)
@@ -179,6 +193,7 @@ def publish(
     version = version_name(build_id, now or datetime.now(UTC))
     version_dir = publish_dir / VERSIONS_DIR / version
     published = write_version(relations, docs, version_dir, build_id)
+    flush_to_disk(version_dir)
     swap_current(publish_dir, version_dir)
     prune_versions(publish_dir, keep_versions)
     published["version"] = version
