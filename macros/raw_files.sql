@@ -55,6 +55,10 @@
         ) -%}
     {%- endif -%}
 
+    {%- if file_format == 'csv' -%}
+        {%- do raw_csv_lines_check(table_name, path) -%}
+    {%- endif -%}
+
     {%- set described = run_query('describe select * from ' ~ source('raw', table_name)) -%}
     {%- set by_folded_name = {} -%}
     {%- for name in described.columns[0].values() -%}
@@ -77,6 +81,46 @@
         ) -%}
     {%- endif -%}
     {{- return(found) -}}
+{%- endmacro %}
+
+
+{% macro raw_csv_lines_check(table_name, path) -%}
+    {#-
+        Fails on the first malformed line of each CSV file of a source (a field
+        too many or too few, an unclosed quote) with its file, line number and
+        what is wrong. Without it DuckDB's reader stops with a dialect-sniffing
+        error that names neither the line nor the fault, and suggests options
+        that would read broken rows silently. DuckDB records malformed lines
+        only per file (store_rejects does not combine with union_by_name), so
+        each file of a glob is scanned on its own; the scan costs one extra
+        read of the file.
+    -#}
+    {%- set files = run_query('select file from glob(' ~ sql_string(path) ~ ') order by file') -%}
+    {%- for file in files.columns[0].values() -%}
+        {%- set check -%}
+            drop table if exists raw_check_errors;
+            drop table if exists raw_check_scans;
+            select count(*) from read_csv(
+                {{ sql_string(file) }}, all_varchar = true, header = true, delim = ',',
+                quote = '"', store_rejects = true, rejects_table = 'raw_check_errors',
+                rejects_scan = 'raw_check_scans'
+            );
+            select line, error_type, error_message
+            from raw_check_errors
+            order by line
+            limit 1
+        {%- endset -%}
+        {%- set errors = run_query(check) -%}
+        {%- if errors.rows | length > 0 -%}
+            {%- set error = errors.rows[0] -%}
+            {%- do exceptions.raise_compiler_error(
+                "Raw file '" ~ file ~ "' (source '" ~ table_name ~ "') is malformed at line "
+                ~ error['line'] ~ ": " ~ error['error_type'] | lower ~ " ("
+                ~ error['error_message'] ~ "). Fix or remove that line; see"
+                ~ " docs/raw-data-contract.md."
+            ) -%}
+        {%- endif -%}
+    {%- endfor -%}
 {%- endmacro %}
 
 
