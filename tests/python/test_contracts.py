@@ -39,15 +39,15 @@ class Breakage:
 BREAKAGES = [
     Breakage(
         "type change",
-        "customer_features",
-        "select * replace (cast(monetary as double) as monetary) from final",
-        (CONTRACT_FAILED, "monetary", "data type mismatch"),
+        "customer_segments",
+        "select * replace (cast(cluster_id as varchar) as cluster_id) from final",
+        (CONTRACT_FAILED, "cluster_id", "data type mismatch"),
     ),
     Breakage(
         "dropped column",
-        "customer_clusters",
-        "select * exclude (projection_y) from final",
-        (CONTRACT_FAILED, "projection_y", "missing in definition"),
+        "segment_summary",
+        "select * exclude (customer_share) from final",
+        (CONTRACT_FAILED, "customer_share", "missing in definition"),
     ),
     Breakage(
         "duplicate key",
