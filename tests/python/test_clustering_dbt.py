@@ -21,6 +21,9 @@ SELECT = [
     "+customer_clusters",
     "+clustering_diagnostics",
     "rejected_rows",
+    # Cautious: tests that also read later marts (segments, not built here) are left out.
+    "--indirect-selection",
+    "cautious",
     "--exclude",
     "resource_type:unit_test",
 ]
