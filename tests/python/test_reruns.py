@@ -1,12 +1,13 @@
 """Reruns are safe: the same files always give the same marts and published copies.
 
 All builds run in the workdir of the shared pipeline build, as a user reruns
-`dbt build` on the same warehouse: a plain rerun, then a rerun killed (SIGKILL)
-inside the DBSCAN Python model, when some marts are already replaced and
-others not, then a build after it. Every mart (and every published table,
-Parquet and DuckDB copy) must checksum identically to the first build, and the
-published `current` copy must stay complete while the killed build lies in
-pieces.
+`dbt build` on the same warehouse. A first rerun is killed (SIGKILL) as it
+starts publishing, when every mart has been rebuilt: the marts must checksum
+like the first build's, and the published `current` copy must be complete.
+A second rerun is killed inside the DBSCAN Python model, when some marts are
+replaced and others not: `current` must still be complete. A last build after
+the kills must give every mart and every published table (Parquet and DuckDB
+copy) byte-identical to the first build.
 
 The reruns skip dbt's data tests: they read and never write, and the first
 build ran them on the same files.
@@ -31,31 +32,30 @@ from conftest import (
 from dbt_project_runner import PROJECT_DIR, DbtResult, dbt_invocation, run_dbt
 
 RERUN = ["build", "--exclude", "resource_type:test", "resource_type:unit_test"]
-KILL_INSIDE = "customer_clusters_dbscan"
+PUBLISH_MODEL = "publish_marts"
+PYTHON_MODEL = "customer_clusters_dbscan"
 KILL_DEADLINE_SECONDS = 600
 
 
 @dataclass(frozen=True)
 class Reruns:
-    """Checksums of the first build, of a plain rerun, and of the build after the killed one."""
+    """Checksums of the first build, after each killed rerun, and of the build after them."""
 
     first_marts: dict[str, Checksum]
     first_published: dict[str, Checksum] | None
-    rerun_marts: dict[str, Checksum]
-    rerun_published: dict[str, Checksum] | None
-    published_after_kill: dict[str, Checksum] | None
-    killed_output: str
-    after_kill: DbtResult
-    after_kill_marts: dict[str, Checksum]
-    after_kill_published: dict[str, Checksum] | None
+    marts_when_publishing: dict[str, Checksum]
+    published_after_publish_kill: dict[str, Checksum] | None
+    published_after_model_kill: dict[str, Checksum] | None
+    after_kills_marts: dict[str, Checksum]
+    after_kills_published: dict[str, Checksum] | None
 
 
 def _published(build: PipelineBuild, result: DbtResult) -> dict[str, Checksum] | None:
     return published_checksums(build.workdir / "published") if publishes(result) else None
 
 
-def _run_killed_inside(build: PipelineBuild, node: str) -> str:
-    """Start a rerun and SIGKILL it once it has started `node`; return what it printed."""
+def _run_killed_inside(build: PipelineBuild, node: str, delay_seconds: float) -> None:
+    """Start a rerun and SIGKILL it `delay_seconds` after it has started `node`."""
     cmd, env = dbt_invocation(build.workdir, RERUN, {"raw_data_path": str(build.raw)})
     proc = subprocess.Popen(
         cmd,
@@ -74,7 +74,7 @@ def _run_killed_inside(build: PipelineBuild, node: str) -> str:
             printed.append(line)
             if "START" in line and f".{node} " in line:
                 # Let the model get under way so the kill lands in the middle of it.
-                time.sleep(1.0)
+                time.sleep(delay_seconds)
                 break
             if time.monotonic() > deadline:
                 break
@@ -84,35 +84,32 @@ def _run_killed_inside(build: PipelineBuild, node: str) -> str:
     output = "".join(printed)
     assert proc.returncode == -signal.SIGKILL, output
     assert f".{node} " in output, f"the build never reached {node}:\n{output[-3000:]}"
-    return output
 
 
 @pytest.fixture(scope="module")
 def reruns(pipeline_build: PipelineBuild) -> Reruns:
     first = pipeline_build.result
-    dbt_vars = {"raw_data_path": str(pipeline_build.raw)}
     first_marts = mart_checksums(first)
     first_published = _published(pipeline_build, first)
 
-    rerun = run_dbt(pipeline_build.workdir, RERUN, dbt_vars)
-    assert rerun.ok, rerun.output[-4000:]
-    rerun_marts, rerun_published = mart_checksums(rerun), _published(pipeline_build, rerun)
+    # Publishing a few hundred rows is quick: a short delay lands the kill inside it.
+    _run_killed_inside(pipeline_build, PUBLISH_MODEL, delay_seconds=0.2)
+    marts_when_publishing = mart_checksums(first)
+    published_after_publish_kill = _published(pipeline_build, first)
 
-    killed_output = _run_killed_inside(pipeline_build, KILL_INSIDE)
-    published_after_kill = _published(pipeline_build, first)
+    _run_killed_inside(pipeline_build, PYTHON_MODEL, delay_seconds=1.0)
+    published_after_model_kill = _published(pipeline_build, first)
 
-    after_kill = run_dbt(pipeline_build.workdir, RERUN, dbt_vars)
-    assert after_kill.ok, after_kill.output[-4000:]
+    after_kills = run_dbt(pipeline_build.workdir, RERUN, {"raw_data_path": str(pipeline_build.raw)})
+    assert after_kills.ok, after_kills.output[-4000:]
     return Reruns(
         first_marts,
         first_published,
-        rerun_marts,
-        rerun_published,
-        published_after_kill,
-        killed_output,
-        after_kill,
-        mart_checksums(after_kill),
-        _published(pipeline_build, after_kill),
+        marts_when_publishing,
+        published_after_publish_kill,
+        published_after_model_kill,
+        mart_checksums(after_kills),
+        _published(pipeline_build, after_kills),
     )
 
 
@@ -123,19 +120,26 @@ def test_the_builds_checksum_the_expected_marts(reruns: Reruns) -> None:
 
 
 def test_a_rerun_gives_byte_identical_marts(reruns: Reruns) -> None:
-    assert reruns.rerun_marts == reruns.first_marts
+    assert reruns.marts_when_publishing == reruns.first_marts
 
 
 def test_a_rerun_publishes_byte_identical_copies(reruns: Reruns) -> None:
     assert reruns.first_published, "the build publishes the segment marts for BI"
-    assert reruns.rerun_published == reruns.first_published
+    assert reruns.after_kills_published == reruns.first_published
 
 
-def test_a_build_after_a_killed_one_equals_a_clean_build(reruns: Reruns) -> None:
-    assert reruns.after_kill_marts == reruns.first_marts
-    assert reruns.after_kill_published == reruns.first_published
+def test_a_build_after_killed_ones_equals_a_clean_build(reruns: Reruns) -> None:
+    assert reruns.after_kills_marts == reruns.first_marts
 
 
-def test_a_killed_build_leaves_the_published_copy_complete(reruns: Reruns) -> None:
-    """BI readers keep the last complete version while the killed build lies in pieces."""
-    assert reruns.published_after_kill == reruns.first_published
+def test_a_build_killed_while_publishing_leaves_a_complete_published_copy(
+    reruns: Reruns,
+) -> None:
+    """`current` is the previous version or the new one, whole either way (both equal)."""
+    assert reruns.published_after_publish_kill == reruns.first_published
+
+
+def test_a_build_killed_in_the_python_model_leaves_the_published_copy_alone(
+    reruns: Reruns,
+) -> None:
+    assert reruns.published_after_model_kill == reruns.first_published
