@@ -9,6 +9,8 @@ the column (or line), never a stack trace.
 Row-level defects are planted together in one build, each in rows of its own
 so its outcome is asserted separately; file-level defects get a build per
 kind, two independent sources sharing one build where each fails on its own.
+A customer present in one source only is followed through the whole pipeline
+(the shared pipeline build of conftest.py).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import pytest
 from conftest import (
     ONE_SOURCE_CUSTOMERS,
     STAGING_BUILD,
+    PipelineBuild,
     RawSample,
     append_rows,
     expected_reject_counts,
@@ -627,3 +630,16 @@ def test_malformed_line_fails_naming_file_and_line(broken_files: BrokenFiles) ->
 def test_empty_file_fails_naming_file_and_required_column(broken_files: BrokenFiles) -> None:
     message = _error_line(broken_files.result, broken_files.raw / "demographics.csv")
     assert re.search(r"\bcustomer_id\b", message), message
+
+
+def test_a_customer_in_one_source_gets_features_and_one_segment(
+    pipeline_build: PipelineBuild,
+) -> None:
+    for source, customer in ONE_SOURCE_CUSTOMERS.items():
+        assert pipeline_build.result.query(
+            "select has_transactions, has_demographics, has_credit_profile"
+            f" from customer_features where customer_id = '{customer}'"
+        ) == [(source == "transactions", source == "demographics", source == "credit_profiles")]
+        assert pipeline_build.result.query(
+            f"select count(*) from customer_segments where customer_id = '{customer}'"
+        ) == [(1,)], customer
