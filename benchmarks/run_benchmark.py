@@ -344,7 +344,9 @@ def table(rows: list[dict]) -> str:
     for row in rows:
         pipeline, baseline, floor = row["pipeline"], row.get("baseline"), row.get("floor")
         ratio = "-"
-        if baseline and pipeline["measurement"]["status"] == "ok":
+        if pipeline["measurement"]["status"] != "ok":
+            ratio = f"pipeline {_status_text(pipeline['measurement'])}"
+        elif baseline:
             if baseline["measurement"]["status"] == "ok":
                 speedup = (
                     baseline["measurement"]["wall_seconds"]
@@ -360,6 +362,8 @@ def table(rows: list[dict]) -> str:
             rest = non_clustering_seconds(pipeline)
             if rest is not None and floor_seconds > 0:
                 floor_ratio = f"{rest / floor_seconds:.1f}x ({rest:.1f} s)"
+        if row.get("baseline_parameters"):
+            ratio += f" (parameters scaled from {row['baseline_parameters']['scaled_from']:,})"
         lines.append(
             f"| {row['customers']:,} | {row['raw_transactions']:,} | {_time(pipeline)} "
             f"| {_memory(pipeline)} | {_time(baseline)} | {_memory(baseline)} | {ratio} "
@@ -402,8 +406,24 @@ def update_benchmarks_md(markdown: str, path: Path = BENCHMARKS_MD) -> None:
 # --- entry point -----------------------------------------------------------------------
 
 
-def benchmark_size(customers: int, args: argparse.Namespace, caps: dict) -> dict:
-    """Measure pipeline, baseline and floor on one size; progress goes to stderr."""
+def scaled_parameters(parameters: dict, from_customers: int, to_customers: int) -> dict:
+    """A smaller build's parameters carried to a larger size, for when the larger build failed.
+
+    eps is a distance in standardised units and stays; min_samples counts
+    neighbours in the whole input, so it grows with the number of customers.
+    """
+    scaled = round(parameters["min_samples"] * to_customers / from_customers)
+    return {**parameters, "min_samples": max(2, scaled), "scaled_from": from_customers}
+
+
+def benchmark_size(
+    customers: int, args: argparse.Namespace, caps: dict, fallback: tuple[int, dict] | None
+) -> dict:
+    """Measure pipeline, baseline and floor on one size; progress goes to stderr.
+
+    `fallback` is (customers, parameters) of a smaller size's build: the
+    baseline uses them, scaled, when this size's build gave none.
+    """
     data_dir = ensure_data(customers, args.seed, args.results_dir / "data")
     raw = json.loads((data_dir / "manifest.json").read_text(encoding="utf-8"))["raw_rows"]
     workdir = args.results_dir / "runs" / f"customers-{customers}"
@@ -412,6 +432,9 @@ def benchmark_size(customers: int, args: argparse.Namespace, caps: dict) -> dict
     row["pipeline"] = run_pipeline(data_dir, workdir / "pipeline", caps, args.dbt_args)
     print(f"[bench]   pipeline: {_time(row['pipeline'])}", file=sys.stderr)
     parameters = row["pipeline"].get("parameters")
+    if parameters is None and fallback is not None:
+        parameters = scaled_parameters(fallback[1], fallback[0], customers)
+        row["baseline_parameters"] = parameters
     if args.skip_baseline:
         row["baseline"] = None
     elif parameters is None:
@@ -461,7 +484,12 @@ def main(argv: list[str] | None = None) -> int:
     }
     started = datetime.now(UTC)
     before = machine()
-    rows = [benchmark_size(customers, args, caps) for customers in sorted(args.sizes)]
+    rows: list[dict] = []
+    fallback: tuple[int, dict] | None = None
+    for customers in sorted(args.sizes):
+        rows.append(benchmark_size(customers, args, caps, fallback))
+        if "parameters" in rows[-1]["pipeline"]:
+            fallback = (customers, rows[-1]["pipeline"]["parameters"])
     record = {
         "started": started.isoformat(timespec="seconds"),
         "command": " ".join(["python -m benchmarks.run_benchmark", *(argv or sys.argv[1:])]),
