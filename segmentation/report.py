@@ -253,7 +253,9 @@ def figure_sizes(summary: pd.DataFrame, palette: dict[str, str]) -> str:
     revenue = summary["revenue"].astype(float)
     axes[1].barh(names, revenue, color=colours)
     axes[1].set_title("Net revenue")
-    axes[1].xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    # Compact tick labels: full figures such as 1,250,000 run into each other on this axis.
+    axes[1].xaxis.set_major_formatter(matplotlib.ticker.EngFormatter(sep=""))
+    axes[1].xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=5))
     axes[0].invert_yaxis()  # largest segment on top; the axes share y
     for ax, values, shares in (
         (axes[0], summary["customers"], summary["customer_share"]),
