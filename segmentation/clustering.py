@@ -67,8 +67,8 @@ class ClusteringConfig:
     features: tuple[str, ...] = DEFAULT_FEATURES
     eps: float | None = None
     min_samples: int | None = None
-    max_exact_rows: int = 50_000
-    sample_rows: int = 50_000
+    max_exact_rows: int = 20_000
+    sample_rows: int = 20_000
     search_rows: int = 10_000
     chunk_rows: int = 50_000
     max_noise_share: float = 0.20
