@@ -15,11 +15,13 @@ build ran them on the same files.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from conftest import (
@@ -30,6 +32,8 @@ from conftest import (
     publishes,
 )
 from dbt_project_runner import PROJECT_DIR, DbtResult, dbt_invocation, run_dbt
+
+from segmentation import publish as pub
 
 RERUN = ["build", "--exclude", "resource_type:test", "resource_type:unit_test"]
 PUBLISH_MODEL = "publish_marts"
@@ -48,6 +52,7 @@ class Reruns:
     published_after_model_kill: dict[str, Checksum] | None
     after_kills_marts: dict[str, Checksum]
     after_kills_published: dict[str, Checksum] | None
+    incomplete_versions: list[str]
 
 
 def _published(build: PipelineBuild, result: DbtResult) -> dict[str, Checksum] | None:
@@ -56,7 +61,10 @@ def _published(build: PipelineBuild, result: DbtResult) -> dict[str, Checksum] |
 
 def _run_killed_inside(build: PipelineBuild, node: str, delay_seconds: float) -> None:
     """Start a rerun and SIGKILL it `delay_seconds` after it has started `node`."""
-    cmd, env = dbt_invocation(build.workdir, RERUN, {"raw_data_path": str(build.raw)})
+    # Unbuffered, so each START line arrives when dbt prints it, not when a buffer fills.
+    cmd, env = dbt_invocation(
+        build.workdir, RERUN, {"raw_data_path": str(build.raw)}, {"PYTHONUNBUFFERED": "1"}
+    )
     proc = subprocess.Popen(
         cmd,
         cwd=PROJECT_DIR,
@@ -86,14 +94,28 @@ def _run_killed_inside(build: PipelineBuild, node: str, delay_seconds: float) ->
     assert f".{node} " in output, f"the build never reached {node}:\n{output[-3000:]}"
 
 
+def _incomplete_versions(publish_dir: Path) -> list[str]:
+    """Version directories a BI user could open that lack their manifest or a listed file."""
+    incomplete = []
+    for version in sorted((publish_dir / pub.VERSIONS_DIR).iterdir()):
+        manifest = version / pub.MANIFEST_FILE
+        tables = json.loads(manifest.read_text())["tables"] if manifest.exists() else None
+        if tables is None or not all(
+            (version / f"{t['table_name']}.parquet").exists() for t in tables
+        ):
+            incomplete.append(version.name)
+    return incomplete
+
+
 @pytest.fixture(scope="module")
 def reruns(pipeline_build: PipelineBuild) -> Reruns:
     first = pipeline_build.result
     first_marts = mart_checksums(first)
     first_published = _published(pipeline_build, first)
 
-    # Publishing a few hundred rows is quick: a short delay lands the kill inside it.
-    _run_killed_inside(pipeline_build, PUBLISH_MODEL, delay_seconds=0.2)
+    # Publishing a few hundred rows takes a fraction of a second: a short delay
+    # lands the kill inside it, with dbt still running.
+    _run_killed_inside(pipeline_build, PUBLISH_MODEL, delay_seconds=0.1)
     marts_when_publishing = mart_checksums(first)
     published_after_publish_kill = _published(pipeline_build, first)
 
@@ -110,6 +132,7 @@ def reruns(pipeline_build: PipelineBuild) -> Reruns:
         published_after_model_kill,
         mart_checksums(after_kills),
         _published(pipeline_build, after_kills),
+        _incomplete_versions(pipeline_build.workdir / "published"),
     )
 
 
@@ -137,6 +160,11 @@ def test_a_build_killed_while_publishing_leaves_a_complete_published_copy(
 ) -> None:
     """`current` is the previous version or the new one, whole either way (both equal)."""
     assert reruns.published_after_publish_kill == reruns.first_published
+
+
+def test_no_half_written_version_is_left_once_a_build_succeeds(reruns: Reruns) -> None:
+    """A BI user browsing versions/ (say, to roll back) must find only whole versions."""
+    assert reruns.incomplete_versions == []
 
 
 def test_a_build_killed_in_the_python_model_leaves_the_published_copy_alone(
