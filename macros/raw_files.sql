@@ -87,38 +87,56 @@
 {% macro raw_csv_lines_check(table_name, path) -%}
     {#-
         Fails on the first malformed line of each CSV file of a source (a field
-        too many or too few, an unclosed quote) with its file, line number and
-        what is wrong. Without it DuckDB's reader stops with a dialect-sniffing
-        error that names neither the line nor the fault, and suggests options
-        that would read broken rows silently. DuckDB records malformed lines
-        only per file (store_rejects does not combine with union_by_name), so
-        each file of a glob is scanned on its own; the scan costs one extra
-        read of the file.
+        too many or too few, an unterminated quote) with its file, line number
+        and what is wrong. Without it DuckDB's reader stops with a
+        dialect-sniffing error that names neither the line nor the fault, and
+        suggests options that would read broken rows silently. The check reads
+        each file with the dialect fixed and as many text columns as the header
+        has fields (counted with quotes respected), so nothing is sniffed and
+        every fault is recorded with its line (store_rejects). It works per file
+        (store_rejects does not combine with union_by_name) and costs one extra
+        read of each CSV file.
     -#}
     {%- set files = run_query('select file from glob(' ~ sql_string(path) ~ ') order by file') -%}
     {%- for file in files.columns[0].values() -%}
-        {%- set check -%}
-            drop table if exists raw_check_errors;
-            drop table if exists raw_check_scans;
-            select count(*) from read_csv(
-                {{ sql_string(file) }}, all_varchar = true, header = true, delim = ',',
-                quote = '"', store_rejects = true, rejects_table = 'raw_check_errors',
-                rejects_scan = 'raw_check_scans'
-            );
-            select line, error_type, error_message
-            from raw_check_errors
-            order by line
+        {%- set header_sql -%}
+            select len(regexp_extract_all(header_line, '(?:^|,)("(?:[^"]|"")*"|[^,]*)'))
+            from read_csv(
+                {{ sql_string(file) }}, header = false, columns = {'header_line': 'varchar'},
+                delim = '\x01', quote = '', escape = '', auto_detect = false
+            )
             limit 1
         {%- endset -%}
-        {%- set errors = run_query(check) -%}
-        {%- if errors.rows | length > 0 -%}
-            {%- set error = errors.rows[0] -%}
-            {%- do exceptions.raise_compiler_error(
-                "Raw file '" ~ file ~ "' (source '" ~ table_name ~ "') is malformed at line "
-                ~ error['line'] ~ ": " ~ error['error_type'] | lower ~ " ("
-                ~ error['error_message'] ~ "). Fix or remove that line; see"
-                ~ " docs/raw-data-contract.md."
-            ) -%}
+        {%- set header = run_query(header_sql) -%}
+        {%- if header.rows | length > 0 -%}
+            {%- set columns = [] -%}
+            {%- for position in range(header.rows[0][0]) -%}
+                {%- do columns.append("'field_" ~ position ~ "': 'varchar'") -%}
+            {%- endfor -%}
+            {%- set check -%}
+                drop table if exists raw_check_errors;
+                drop table if exists raw_check_scans;
+                select count(*) from read_csv(
+                    {{ sql_string(file) }}, header = true, delim = ',', quote = '"',
+                    escape = '"', columns = { {{- columns | join(', ') -}} },
+                    auto_detect = false, store_rejects = true,
+                    rejects_table = 'raw_check_errors', rejects_scan = 'raw_check_scans'
+                );
+                select line, error_type, error_message
+                from raw_check_errors
+                order by line, error_type
+                limit 1
+            {%- endset -%}
+            {%- set errors = run_query(check) -%}
+            {%- if errors.rows | length > 0 -%}
+                {%- set error = errors.rows[0] -%}
+                {%- do exceptions.raise_compiler_error(
+                    "Raw file '" ~ file ~ "' (source '" ~ table_name ~ "') is malformed at line "
+                    ~ error['line'] ~ ": " ~ error['error_type'] | lower ~ " ("
+                    ~ error['error_message'] ~ "). Fix or remove that line; see"
+                    ~ " docs/raw-data-contract.md."
+                ) -%}
+            {%- endif -%}
         {%- endif -%}
     {%- endfor -%}
 {%- endmacro %}

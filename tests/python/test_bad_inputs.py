@@ -598,11 +598,25 @@ def test_missing_file_fails_naming_the_file(missing_parts) -> None:
     assert "missing" in _error_line(result, raw / "demographics.csv").lower()
 
 
+def _spoil_middle_line(path: Path, spoil) -> int:
+    """Apply `spoil` to the line in the middle of a raw file; return its line number."""
+    lines = path.read_text(encoding="utf-8").split("\n")
+    index = len(lines) // 2
+    lines[index] = spoil(lines[index])
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return index + 1
+
+
+def _assert_names_line(result: DbtResult, path: Path, line: int) -> None:
+    message = _error_line(result, path)
+    assert re.search(rf"line\D{{0,3}}{line}\b", message, re.IGNORECASE), message
+
+
 @dataclass(frozen=True)
 class BrokenFiles:
     raw: Path
-    malformed_line: int
     result: DbtResult
+    lines: dict[str, int]
 
 
 @pytest.fixture(scope="module")
@@ -610,21 +624,45 @@ def broken_files(raw_sample: RawSample, tmp_path_factory: pytest.TempPathFactory
     """transactions with one line that has a field too many; an empty (0-byte) demographics."""
     root = tmp_path_factory.mktemp("broken_files")
     raw = raw_sample.copy_to(root / "raw")
-    transactions = raw / "transactions.csv"
-    lines = transactions.read_text(encoding="utf-8").split("\n")
-    index = len(lines) // 2
-    lines[index] += ',"surplus"'
-    transactions.write_text("\n".join(lines), encoding="utf-8")
+    line = _spoil_middle_line(raw / "transactions.csv", lambda text: text + ',"surplus"')
     (raw / "demographics.csv").write_bytes(b"")
     result = run_dbt(root / "dbt", STAGING_BUILD, {"raw_data_path": str(raw)})
-    return BrokenFiles(raw, index + 1, result)
+    return BrokenFiles(raw, result, {"transactions": line})
 
 
-def test_malformed_line_fails_naming_file_and_line(broken_files: BrokenFiles) -> None:
-    message = _error_line(broken_files.result, broken_files.raw / "transactions.csv")
-    assert re.search(rf"line\D{{0,3}}{broken_files.malformed_line}\b", message, re.IGNORECASE), (
-        message
-    )
+@pytest.fixture(scope="module")
+def broken_lines(raw_sample: RawSample, tmp_path_factory: pytest.TempPathFactory) -> BrokenFiles:
+    """transactions with a line lacking its last field; demographics with an unterminated
+    quote, which swallows the rest of the file and defeats DuckDB's dialect sniffing."""
+    root = tmp_path_factory.mktemp("broken_lines")
+    raw = raw_sample.copy_to(root / "raw")
+    lines = {
+        "transactions": _spoil_middle_line(
+            raw / "transactions.csv", lambda text: text.rsplit(",", 1)[0]
+        ),
+        "demographics": _spoil_middle_line(
+            raw / "demographics.csv", lambda text: text.replace('","', ',"', 1)
+        ),
+    }
+    result = run_dbt(root / "dbt", STAGING_BUILD, {"raw_data_path": str(raw)})
+    return BrokenFiles(raw, result, lines)
+
+
+def test_line_with_a_field_too_many_fails_naming_file_and_line(
+    broken_files: BrokenFiles,
+) -> None:
+    line = broken_files.lines["transactions"]
+    _assert_names_line(broken_files.result, broken_files.raw / "transactions.csv", line)
+
+
+def test_line_with_a_missing_field_fails_naming_file_and_line(broken_lines: BrokenFiles) -> None:
+    line = broken_lines.lines["transactions"]
+    _assert_names_line(broken_lines.result, broken_lines.raw / "transactions.csv", line)
+
+
+def test_unterminated_quote_fails_naming_file_and_line(broken_lines: BrokenFiles) -> None:
+    line = broken_lines.lines["demographics"]
+    _assert_names_line(broken_lines.result, broken_lines.raw / "demographics.csv", line)
 
 
 def test_empty_file_fails_naming_file_and_required_column(broken_files: BrokenFiles) -> None:
