@@ -17,7 +17,8 @@ numbers: the features are recomputed here and may differ in detail from
 `customer_features`.
 
 Exits with status 3 and "MemoryError" on its output when an allocation fails,
-so the harness reports the memory cap (RLIMIT_AS, set by `benchmarks.measure`).
+so the harness reports the memory cap even when the allocation, not the
+harness's resident-memory watchdog (`benchmarks.measure`), stopped it.
 """
 
 from __future__ import annotations

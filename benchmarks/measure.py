@@ -11,15 +11,20 @@ It is the peak of the largest single process of the run; dbt runs its
 Python model inside its own process and the baseline and the scan floor are
 single processes, so that is the peak of the whole job.
 
-The memory cap is `RLIMIT_AS` (address space) set in the child before it
-starts: allocations beyond it fail inside the child (Python raises
-MemoryError) instead of the machine swapping or the kernel killing a
-neighbour. The time cap kills the child's whole process group.
+The memory cap watches the resident memory of the child's whole process
+tree (psutil, every `POLL_SECONDS`) and kills the tree when the sum passes
+the cap. An address-space limit (`RLIMIT_AS`) was tried first and rejected:
+DuckDB's allocator reserves far more address space than it touches, so a
+build holding 3 GiB failed an 8 GiB `RLIMIT_AS` while pandas, which touches
+what it reserves, did not; the cap would not have meant the same thing for
+both. The time cap kills the tree too. `peak_rss_bytes` is the larger of
+the kernel's figure and the largest sampled tree total.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -29,6 +34,8 @@ import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+import psutil
 
 GIB = 1024**3
 # Messages an allocation failure leaves in the output of Python, numpy,
@@ -42,6 +49,7 @@ MEMORY_ERROR_MARKERS = (
     "failed to allocate",
 )
 OUTPUT_TAIL_CHARS = 4000
+POLL_SECONDS = 0.2
 
 
 @dataclass(frozen=True)
@@ -63,14 +71,14 @@ class Measurement:
         return self.status == "ok"
 
 
-def classify(returncode: int | None, timed_out: bool, output: str) -> str:
+def classify(returncode: int | None, cap_hit: str | None, output: str) -> str:
     """Say how a run ended; a cap counts only when the run shows it hit that cap.
 
-    SIGKILL without a timeout is the kernel's out-of-memory killer, so it
-    counts as the memory cap too.
+    Besides the watchdog's own kills, an allocation failure in the output or
+    SIGKILL from the kernel's out-of-memory killer count as the memory cap.
     """
-    if timed_out:
-        return "dnf_time"
+    if cap_hit:
+        return cap_hit
     if returncode == 0:
         return "ok"
     if returncode == -signal.SIGKILL or any(m in output for m in MEMORY_ERROR_MARKERS):
@@ -78,14 +86,26 @@ def classify(returncode: int | None, timed_out: bool, output: str) -> str:
     return "failed"
 
 
-def _limit_memory(cap_bytes: int | None):
-    """A preexec_fn that caps the child's address space (None: no cap)."""
+def tree_rss(process: psutil.Process) -> int:
+    """Resident bytes of a process and all its descendants (processes that vanish count 0)."""
+    total = 0
+    try:
+        members = [process, *process.children(recursive=True)]
+    except psutil.Error:
+        return 0
+    for member in members:
+        try:
+            total += member.memory_info().rss
+        except psutil.Error:
+            continue
+    return total
 
-    def apply() -> None:
-        if cap_bytes:
-            resource.setrlimit(resource.RLIMIT_AS, (cap_bytes, cap_bytes))
 
-    return apply
+def _kill_tree(proc: subprocess.Popen) -> None:
+    """Kill the child's process group (it was started in a session of its own)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
 
 
 def measure(
@@ -102,28 +122,29 @@ def measure(
     """
     log_path.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    timed_out = False
+    cap_hit: str | None = None
+    sampled_peak = 0
     with log_path.open("w", encoding="utf-8") as log:
         proc = subprocess.Popen(
-            cmd,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=env,
-            cwd=cwd,
-            preexec_fn=_limit_memory(memory_cap_bytes),
-            start_new_session=True,
+            cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=cwd, start_new_session=True
         )
-        try:
-            proc.wait(timeout=timeout_seconds)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        watched = psutil.Process(proc.pid)
+        while proc.poll() is None:
+            rss = tree_rss(watched)
+            sampled_peak = max(sampled_peak, rss)
+            if memory_cap_bytes and rss > memory_cap_bytes:
+                cap_hit = "dnf_memory"
+            elif time.perf_counter() - started > timeout_seconds:
+                cap_hit = "dnf_time"
+            if cap_hit:
+                _kill_tree(proc)
+                break
+            time.sleep(POLL_SECONDS)
     wall = time.perf_counter() - started
     # ru_maxrss is in KiB on Linux.
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+    peak = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024, sampled_peak)
     output = log_path.read_text(encoding="utf-8", errors="replace")
-    status = classify(proc.returncode, timed_out, output[-OUTPUT_TAIL_CHARS * 4 :])
+    status = classify(proc.returncode, cap_hit, output[-OUTPUT_TAIL_CHARS * 4 :])
     return Measurement(status, round(wall, 3), peak, proc.returncode, output[-OUTPUT_TAIL_CHARS:])
 
 
@@ -167,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.measure", description=__doc__)
     parser.add_argument("--timeout", type=float, required=True, help="wall-clock cap, seconds")
     parser.add_argument(
-        "--memory-cap-bytes", type=int, default=0, help="address-space cap (0: none)"
+        "--memory-cap-bytes", type=int, default=0, help="resident memory cap (0: none)"
     )
     parser.add_argument("--log", type=Path, required=True, help="file for the run's output")
     parser.add_argument("--report", type=Path, required=True, help="JSON measurement written here")

@@ -459,7 +459,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--large", action="store_true", help="also run 1,000,000 customers")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--timeout", type=float, default=600.0, help="wall-clock cap per run, s")
-    parser.add_argument("--memory-cap-gib", type=float, default=8.0, help="RLIMIT_AS per run")
+    parser.add_argument(
+        "--memory-cap-gib",
+        type=float,
+        default=8.0,
+        help="resident memory cap per run (process tree)",
+    )
     parser.add_argument("--results-dir", type=Path, default=DEFAULT_RESULTS)
     parser.add_argument("--skip-baseline", action="store_true")
     parser.add_argument(

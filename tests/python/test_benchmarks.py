@@ -73,7 +73,7 @@ def test_measured_baseline_finishes_and_reports_memory(
 
 
 def test_measure_reports_which_cap_was_hit(tmp_path: Path) -> None:
-    hog = [sys.executable, "-c", "x = bytearray(2 * 1024**3)"]
+    hog = [sys.executable, "-c", "import time; x = b'x' * 2 * 1024**3; time.sleep(60)"]
     memory = run_measured(hog, 60, 1 * GIB, tmp_path / "hog.log")
     assert memory.status == "dnf_memory"
     sleeper = [sys.executable, "-c", "import time; time.sleep(60)"]
