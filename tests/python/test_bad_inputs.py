@@ -90,43 +90,40 @@ class Defect:
     kept_values: dict[str, object] = field(default_factory=dict)
 
 
-def _txn(name, tag, reasons, kept_values=None, copies=1, **values) -> Defect:
-    row = {**TRANSACTION, "transaction_id": tag, **values}
+def _defect(
+    source: str,
+    key_column: str,
+    template: dict[str, str | None],
+    name: str,
+    tag: str,
+    reasons: list[str],
+    kept_values: dict[str, object] | None = None,
+    copies: int = 1,
+    **values: str | None,
+) -> Defect:
+    """A case whose rows carry `tag` as their key (`values` override the clean template)."""
+    row = {**template, key_column: tag, **values}
     return Defect(
         name,
-        "transactions",
+        source,
         [row] * copies,
         tag,
-        f"transaction_id = '{tag}'",
+        f"{key_column} = '{tag}'",
         reasons,
         kept_values or {},
     )
 
 
-def _demo(name, tag, reasons, kept_values=None, copies=1, **values) -> Defect:
-    row = {**DEMOGRAPHIC, "customer_id": tag, "email": f"{tag.lower()}@example.com", **values}
-    return Defect(
-        name,
-        "demographics",
-        [row] * copies,
-        tag,
-        f"customer_id = '{tag}'",
-        reasons,
-        kept_values or {},
-    )
+def _txn(*args, **kwargs) -> Defect:
+    return _defect("transactions", "transaction_id", TRANSACTION, *args, **kwargs)
 
 
-def _credit(name, tag, reasons, kept_values=None, copies=1, **values) -> Defect:
-    row = {**CREDIT, "customer_id": tag, **values}
-    return Defect(
-        name,
-        "credit_profiles",
-        [row] * copies,
-        tag,
-        f"customer_id = '{tag}'",
-        reasons,
-        kept_values or {},
-    )
+def _demo(*args, **kwargs) -> Defect:
+    return _defect("demographics", "customer_id", DEMOGRAPHIC, *args, **kwargs)
+
+
+def _credit(*args, **kwargs) -> Defect:
+    return _defect("credit_profiles", "customer_id", CREDIT, *args, **kwargs)
 
 
 ODD_CUSTOMER = 'C-Zoë "Z", Ünï'
