@@ -6,6 +6,10 @@ warehouse: they read a published copy. Each build writes a complete new
 version into its own directory and then repoints the `current` symlink with
 one atomic rename, so a reader either sees the previous build or the new one,
 never half of one, and never holds a file the build writes to.
+A version is written under `.incomplete/` and renamed into `versions/` only
+once every file is on disk, so a build killed while publishing leaves nothing
+in `versions/` for a reader to open, or for pruning to count as a version; the
+next build discards what the killed one left in `.incomplete/`.
 
 Layout under the publish directory::
 
@@ -34,6 +38,7 @@ import pandas as pd
 
 CURRENT_LINK = "current"
 VERSIONS_DIR = "versions"
+INCOMPLETE_DIR = ".incomplete"
 DATABASE_FILE = "segments.duckdb"
 MANIFEST_FILE = "manifest.json"
 DEFAULT_KEEP_VERSIONS = 2
@@ -146,6 +151,29 @@ def swap_current(publish_dir: Path, version_dir: Path) -> None:
     os.replace(temporary, publish_dir / CURRENT_LINK)
 
 
+def discard_incomplete(publish_dir: Path) -> None:
+    """Remove what builds killed while publishing left behind.
+
+    Only one build writes at a time (DuckDB allows one writer on the
+    warehouse), so anything here when a build starts publishing is abandoned.
+    """
+    shutil.rmtree(publish_dir / INCOMPLETE_DIR, ignore_errors=True)
+
+
+def move_into_versions(publish_dir: Path, written_dir: Path) -> Path:
+    """Rename a completely written version into `versions/` in one step."""
+    versions_root = publish_dir / VERSIONS_DIR
+    versions_root.mkdir(parents=True, exist_ok=True)
+    version_dir = versions_root / written_dir.name
+    os.replace(written_dir, version_dir)
+    descriptor = os.open(versions_root, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+    return version_dir
+
+
 def prune_versions(publish_dir: Path, keep: int) -> list[str]:
     """Remove versions older than the newest `keep`, never the one `current` points at."""
     versions_root = publish_dir / VERSIONS_DIR
@@ -191,9 +219,11 @@ def publish(
         raise ValueError("keep_versions must be at least 1: the current version is kept")
     publish_dir = publish_dir.absolute()
     version = version_name(build_id, now or datetime.now(UTC))
-    version_dir = publish_dir / VERSIONS_DIR / version
-    published = write_version(relations, docs, version_dir, build_id)
-    flush_to_disk(version_dir)
+    discard_incomplete(publish_dir)
+    written_dir = publish_dir / INCOMPLETE_DIR / version
+    published = write_version(relations, docs, written_dir, build_id)
+    flush_to_disk(written_dir)
+    version_dir = move_into_versions(publish_dir, written_dir)
     swap_current(publish_dir, version_dir)
     prune_versions(publish_dir, keep_versions)
     published["version"] = version

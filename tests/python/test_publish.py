@@ -137,3 +137,26 @@ def test_an_open_reader_keeps_reading_after_its_version_is_replaced_and_pruned(
 def test_keep_versions_below_one_is_refused(tmp_path: Path) -> None:
     with duckdb.connect() as con, pytest.raises(ValueError, match="keep_versions"):
         _publish(con, tmp_path, customers=1, build=1, keep=0)
+
+
+def test_a_publish_killed_halfway_leaves_no_version_and_costs_no_good_one(
+    tmp_path: Path,
+) -> None:
+    with duckdb.connect() as con:
+        _publish(con, tmp_path, customers=10, build=1)
+        first = os.readlink(tmp_path / pub.CURRENT_LINK)
+        # What a build killed inside write_version leaves: a folder with some of its files.
+        abandoned = tmp_path / pub.INCOMPLETE_DIR / "20260101T000200000000Z-killed"
+        abandoned.mkdir(parents=True)
+        (abandoned / pub.DATABASE_FILE).write_bytes(b"half a file")
+        assert sorted(p.name for p in (tmp_path / pub.VERSIONS_DIR).iterdir()) == [
+            os.path.basename(first)
+        ]
+        _publish(con, tmp_path, customers=20, build=3, keep=2)
+    assert not (tmp_path / pub.INCOMPLETE_DIR).exists() or not any(
+        (tmp_path / pub.INCOMPLETE_DIR).iterdir()
+    ), "the next build discards what the killed one left"
+    versions = sorted(p.name for p in (tmp_path / pub.VERSIONS_DIR).iterdir())
+    assert len(versions) == 2, "the previous complete version is still kept"
+    assert os.path.basename(first) in versions
+    assert all((tmp_path / pub.VERSIONS_DIR / v / pub.MANIFEST_FILE).exists() for v in versions)
