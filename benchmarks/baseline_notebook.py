@@ -193,6 +193,8 @@ def run(data_dir: Path, eps: float, min_samples: int, names: list[str]) -> dict:
         now = time.perf_counter()
         timings[step] = round(now - clock, 3)
         clock = now
+        # On stderr as it happens: a run killed by a cap still shows how far it got.
+        print(f"baseline: {step} {timings[step]}", file=sys.stderr, flush=True)
 
     raw_tx = read_raw(data_dir / "transactions.csv")
     raw_crm = read_raw(data_dir / "demographics.csv")
