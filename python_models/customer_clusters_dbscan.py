@@ -31,7 +31,22 @@ def to_pandas(relation) -> pd.DataFrame:
 def model(dbt, session):
     dbt.config(materialized="table")
     features = to_pandas(dbt.ref("customer_features"))
-    config = ClusteringConfig.from_getter(dbt.config.get)
+    # dbt hands a Python model only the config keys named in literal
+    # `dbt.config.get("...")` calls (it reads them from the source), so each
+    # key is spelled out here once instead of being looked up by name.
+    settings = {
+        "cluster_features": dbt.config.get("cluster_features"),
+        "dbscan_eps": dbt.config.get("dbscan_eps"),
+        "dbscan_min_samples": dbt.config.get("dbscan_min_samples"),
+        "dbscan_max_exact_rows": dbt.config.get("dbscan_max_exact_rows"),
+        "dbscan_sample_rows": dbt.config.get("dbscan_sample_rows"),
+        "dbscan_search_rows": dbt.config.get("dbscan_search_rows"),
+        "dbscan_chunk_rows": dbt.config.get("dbscan_chunk_rows"),
+        "dbscan_max_noise_share": dbt.config.get("dbscan_max_noise_share"),
+        "dbscan_max_largest_cluster_share": dbt.config.get("dbscan_max_largest_cluster_share"),
+        "dbscan_random_state": dbt.config.get("dbscan_random_state"),
+    }
+    config = ClusteringConfig.from_getter(settings.get)
     result = cluster_customers(features, config)
     frame = result.assignments
     payload = diagnostics_json(result.diagnostics)

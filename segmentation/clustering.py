@@ -529,7 +529,12 @@ def cluster_customers(frame: pd.DataFrame, config: ClusteringConfig) -> Clusteri
     lap("quality_seconds")
     diagnostics.update(
         eps=choice.eps,
-        min_samples=scale_min_samples(choice.search_min_samples, len(search_rows), n),
+        # A var is reported as given: scaling it to the search sample and back rounds twice.
+        min_samples=(
+            config.min_samples
+            if config.min_samples is not None
+            else scale_min_samples(choice.search_min_samples, len(search_rows), n)
+        ),
         fit_min_samples=fit_min_samples,
         parameter_source=choice.source,
         candidates_evaluated=choice.candidates_evaluated,

@@ -113,3 +113,26 @@ def test_no_transactions_at_all_still_segments_with_a_clear_log(tmp_path):
     assert 0 < customers <= planted
     features_used = result.query("select features_used from clustering_diagnostics")[0][0]
     assert "credit_utilisation" in features_used and "recency_days" not in features_used
+
+
+def test_vars_reach_the_python_model(tmp_path):
+    """dbt passes a Python model only the config keys it names literally: guard each path."""
+    raw = generate(tmp_path / "raw", 300, seed=5)
+    dbt_vars = {
+        "raw_data_path": str(raw),
+        "raw_file_format": "parquet",
+        "cluster_features": "frequency,avg_order_value,recency_days",
+        "dbscan_eps": 0.75,
+        "dbscan_min_samples": 7,
+        "dbscan_max_exact_rows": 100,
+        "dbscan_sample_rows": 150,
+    }
+    result = run_dbt(tmp_path, ["build", *SELECT], dbt_vars)
+    assert result.ok, result.output[-4000:]
+    eps, min_samples, source, features, method, sample_rows = result.query(
+        "select eps, min_samples, parameter_source, features_used, fit_method, sample_size "
+        "from clustering_diagnostics"
+    )[0]
+    assert (eps, min_samples, source) == (0.75, 7, "vars")
+    assert sorted(features) == ["avg_order_value", "frequency", "recency_days"]
+    assert (method, sample_rows) == ("sampled", 150)
