@@ -50,6 +50,7 @@ from segmentation._generate_personas import (
     DORMANT,
     FREQUENT,
     HIGH_RISK,
+    NEW,
     PERSONAS,
     CustomerPlan,
     plan_customers,
@@ -58,7 +59,7 @@ from segmentation._generate_personas import (
 ESTABLISHED = (FREQUENT, BIG, BARGAIN, DORMANT, HIGH_RISK)
 AS_OF_DATE = np.datetime64("2026-06-30", "D")
 CHUNK_CUSTOMERS = 25_000
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 
 TRANSACTION_COLUMNS = (
     "transaction_id",
@@ -173,6 +174,23 @@ CATEGORY_SPELLINGS = {
     "books": 0.06, "book": 0.02,
     "pet supplies": 0.01, "automotive": 0.01, "": 0.01,
 }  # fmt: skip
+# Which category each spelling above means (the seed product_categories maps the same way).
+CATEGORY_OF_SPELLING = {
+    "home & garden": "home_garden", "home and garden": "home_garden",
+    "groceries": "grocery", "food": "grocery", "apparel": "fashion", "clothing": "fashion",
+    "cosmetics": "beauty", "toys & games": "toys", "games": "toys",
+    "sporting goods": "sports", "sport": "sports", "book": "books",
+}  # fmt: skip
+# How much more often a persona buys a category than the base mix, so segments
+# differ in their top category as real ones do.
+PERSONA_CATEGORY_TILT = {
+    FREQUENT: {"grocery": 2.5, "beauty": 1.5},
+    BIG: {"electronics": 4.0, "fashion": 2.0},
+    BARGAIN: {"grocery": 3.0, "toys": 1.5},
+    DORMANT: {"books": 4.0, "home_garden": 2.0},
+    NEW: {"fashion": 3.5, "beauty": 2.0},
+    HIGH_RISK: {"electronics": 3.0, "sports": 2.0},
+}
 GENDER_SPELLINGS = {
     "female": 0.25, "f": 0.12, "woman": 0.03, "w": 0.02,
     "male": 0.25, "m": 0.12, "man": 0.03,
@@ -240,6 +258,27 @@ def _spelling_forms(spellings: dict[str, float]) -> tuple[pa.Array, np.ndarray]:
 def _draw_text(rng: np.random.Generator, spellings: dict[str, float], n: int) -> pa.Array:
     forms, p = _spelling_forms(spellings)
     return forms.take(pa.array(rng.choice(len(forms), size=n, p=p)))
+
+
+def _draw_category(rng: np.random.Generator, persona: np.ndarray) -> pa.Array:
+    """Product categories with each persona's tilt.
+
+    One uniform draw per row, inverted through the row's persona CDF: the
+    same draws `rng.choice` makes, so every other column stays as it was.
+    """
+    uniform = rng.random(persona.size)
+    index = np.empty(persona.size, dtype=np.int64)
+    for code in np.unique(persona):
+        tilt = PERSONA_CATEGORY_TILT.get(int(code), {})
+        spellings = {
+            text: weight * tilt.get(CATEGORY_OF_SPELLING.get(text, text), 1.0)
+            for text, weight in CATEGORY_SPELLINGS.items()
+        }
+        forms, p = _spelling_forms(spellings)
+        rows = persona == code
+        index[rows] = np.minimum(np.cumsum(p).searchsorted(uniform[rows], side="right"), p.size - 1)
+    forms, _ = _spelling_forms(CATEGORY_SPELLINGS)
+    return forms.take(pa.array(index))
 
 
 def _draw_from(rng: np.random.Generator, values: tuple, n: int) -> pa.Array:
@@ -371,7 +410,7 @@ def _transactions(
         "transaction_date": _fmt_timestamps(seconds, date_form),
         "amount": _fmt_cents(cents),
         "quantity": _replace_where(quantity, rng.random(n) < 0.01, pa.nulls(n, pa.string())),
-        "product_category": _draw_text(rng, CATEGORY_SPELLINGS, n),
+        "product_category": _draw_category(rng, plan.persona[cust]),
         "channel": _draw_text(rng, CHANNEL_SPELLINGS, n),
         "payment_method": pc.if_else(
             pa.array(credit_like),
