@@ -160,3 +160,20 @@ def test_cli_writes_the_files(tmp_path: Path) -> None:
     assert {p.name for p in tmp_path.iterdir()} == {*FILES, "manifest.json"}
     with pytest.raises(SystemExit):
         gen.main(["--customers", "-1", "--seed", "5", "--out", str(tmp_path)])
+
+
+def test_personas_lean_to_their_own_product_categories() -> None:
+    transactions = _read(SAMPLE / "transactions.csv")
+    truth = _read(SAMPLE / "truth.csv")
+    spelled = transactions["product_category"].str.strip().str.lower().str.replace("  ", " ")
+    category = spelled.map(lambda text: gen.CATEGORY_OF_SPELLING.get(text, text))
+    bought = pd.DataFrame({"customer_id": transactions["customer_id"], "category": category})
+    top = (
+        bought.merge(truth, on="customer_id")
+        .groupby("persona")["category"]
+        .agg(lambda values: values.value_counts().idxmax())
+    )
+    assert top["big_spender"] == "electronics"
+    assert top["dormant"] == "books"
+    assert top["new_customer"] == "fashion"
+    assert top["bargain_hunter"] == "grocery"
