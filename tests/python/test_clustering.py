@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
 import logging
+from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -137,6 +140,16 @@ def test_assignment_joins_nearest_core_within_eps_else_noise():
     assert labels.tolist() == [0, 1, NOISE, NOISE]
 
 
+def test_assignment_at_exactly_eps_joins_and_nearest_core_wins():
+    # DBSCAN's neighbourhood includes distance == eps; a strict search bound would drop it.
+    cores = np.array([[0.0, 0.0], [3.0, 0.0]])
+    rows = np.array([[-1.0, 0.0], [1.75, 0.0], [4.0, 0.0], [-1.5, 0.0]])
+    labels = assign_to_nearest_core(rows, cores, np.array([4, 7]), eps=1.25, chunk_rows=2)
+    assert labels.tolist() == [4, 7, 7, NOISE]
+    exact = assign_to_nearest_core(rows, cores, np.array([4, 7]), eps=1.0, chunk_rows=10)
+    assert exact.tolist() == [4, NOISE, 7, NOISE]
+
+
 def test_stable_sample_keeps_members_when_customers_are_added():
     ids = pd.Series([f"c{i:05d}" for i in range(5000)])
     first = set(ids.iloc[stable_sample(ids, 500)])
@@ -225,3 +238,17 @@ def test_degenerate_inputs_give_one_cluster_and_a_log_line(frame, caplog):
     assert result.assignments.cluster_id.tolist() == [0] * len(frame)
     assert result.diagnostics["fit_method"] == "degenerate"
     assert "clustering skipped" in caplog.text
+
+
+def test_model_reads_only_the_id_and_requested_features_that_exist():
+    path = Path(__file__).parents[2] / "python_models" / "customer_clusters_dbscan.py"
+    spec = importlib.util.spec_from_file_location("customer_clusters_dbscan", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    relation = duckdb.connect().sql(
+        "select 'c1' as customer_id, 1.0 as frequency, 'x' as top_category, 2 as \"odd name\""
+    )
+    frame = module.to_pandas(relation, ("customer_id", "frequency", "odd name", "absent"))
+    assert list(frame.columns) == ["customer_id", "frequency", "odd name"]
+    selection = select_features(frame, ("frequency", "absent"))
+    assert selection.dropped["absent"] == "not a column of customer_features"
