@@ -156,3 +156,20 @@
     {#- Free text folded for matching: trimmed, lowercased, inner runs of spaces made one. -#}
     nullif(lower(trim(regexp_replace({{ expression }}, '\s+', ' ', 'g'))), '')
 {%- endmacro %}
+
+
+{% macro without_fsst_hooks() -%}
+    {#-
+        Pre- and post-hooks for a base table of raw rows. DuckDB's FSST string
+        compression, tried on every text column of a table it writes, costs
+        more than anything else in writing one with millions of distinct ids
+        (1M customers: writing base_raw__transactions took 28 s, 19 s without
+        FSST; dictionary and other compression still apply). Storage only: the
+        values read back are the same. The post-hook restores the setting for
+        the models after it.
+    -#}
+    {{- return({
+        'pre': ["set disabled_compression_methods = 'fsst'"],
+        'post': ["reset disabled_compression_methods"],
+    }) -}}
+{%- endmacro %}

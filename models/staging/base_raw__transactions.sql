@@ -1,4 +1,8 @@
-{{ config(materialized='table') }}
+{{ config(
+    materialized='table',
+    pre_hook=without_fsst_hooks()['pre'],
+    post_hook=without_fsst_hooks()['post'],
+) }}
 
 {%- set raw = raw_file_columns(
     'transactions',
