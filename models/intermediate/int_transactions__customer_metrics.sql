@@ -1,4 +1,6 @@
 -- Purchase behaviour per customer (customers with at least one transaction).
+{%- set window_months = engagement_window_months() %}
+
 with
 
 transactions as (
@@ -10,16 +12,13 @@ as_of as (
 ),
 
 purchases as (
-    select
-        transactions.*,
-        as_of.as_of_date
-        - interval '{{ var("engagement_window_months") }} months' as engagement_start_date
+    select *
     from transactions
-    cross join as_of
-    where not transactions.is_refund
+    where not is_refund
 ),
 
-category_counts as (
+customer_categories as (
+    -- One row per customer and category bought.
     select
         customer_id,
         product_category,
@@ -28,77 +27,98 @@ category_counts as (
     group by customer_id, product_category
 ),
 
-top_categories as (
-    -- Ties go to the alphabetically first category so reruns agree.
+category_metrics as (
     select
         customer_id,
-        product_category as top_category
-    from category_counts
-    qualify row_number() over (
-        partition by customer_id
-        order by purchases_in_category desc, product_category asc
-    ) = 1
-),
-
-purchase_metrics as (
-    select
-        customer_id,
-        min(transaction_date) as first_purchase_date,
-        max(transaction_date) as last_purchase_date,
-        count(*) as frequency,
-        count(distinct transaction_date) as purchase_days,
-        sum(amount) as gross_purchase_amount,
-        count(distinct product_category) filter (
+        count(*) filter (
             where product_category not in ('unknown', 'other')
         ) as category_breadth,
-        count(*) filter (where channel = 'online') as online_purchases,
-        count(*) filter (where channel = 'store') as store_purchases,
-        count(*) filter (where channel = 'mobile') as mobile_purchases,
-        count(distinct date_trunc('month', transaction_date)) filter (
-            where transaction_date > engagement_start_date
-        ) as active_months_12m
-    from purchases
+        -- Most purchases wins; ties go to the alphabetically first category so
+        -- reruns agree.
+        arg_min(
+            product_category,
+            struct_pack(fewer_purchases := -purchases_in_category, category := product_category)
+        ) as top_category
+    from customer_categories
     group by customer_id
 ),
 
-all_metrics as (
+transactions_with_months_back as (
+    -- Months back from the as-of date's month (0 = that month) for purchases
+    -- after its engagement window start, else null.
+    select
+        transactions.*,
+        case
+            when
+                not transactions.is_refund
+                and transactions.transaction_date
+                > as_of.as_of_date - interval '{{ window_months }} months'
+                then date_diff(
+                    'month',
+                    date_trunc('month', transactions.transaction_date),
+                    date_trunc('month', as_of.as_of_date)
+                )
+        end as purchase_months_back
+    from transactions
+    cross join as_of
+),
+
+transaction_metrics as (
+    -- One pass over the customer's rows. Active months are bits of a mask
+    -- (bit n: a purchase n months back) rather than a count(distinct month):
+    -- at 12.4M transactions the distinct needed a 4.6M-group hash table.
     select
         customer_id,
         count(*) as transaction_count,
         count(*) filter (where is_refund) as refund_count,
-        sum(amount) as monetary
-    from transactions
+        sum(amount) as monetary,
+        min(transaction_date) filter (where not is_refund) as first_purchase_date,
+        max(transaction_date) filter (where not is_refund) as last_purchase_date,
+        count(*) filter (where not is_refund) as frequency,
+        count(distinct transaction_date) filter (where not is_refund) as purchase_days,
+        sum(amount) filter (where not is_refund) as gross_purchase_amount,
+        count(*) filter (where not is_refund and channel = 'online') as online_purchases,
+        count(*) filter (where not is_refund and channel = 'store') as store_purchases,
+        count(*) filter (where not is_refund and channel = 'mobile') as mobile_purchases,
+        bit_count(
+            coalesce(bit_or(cast(1 as ubigint) << purchase_months_back), cast(0 as ubigint))
+        ) as active_months_12m
+    from transactions_with_months_back
     group by customer_id
 ),
 
 final as (
     select
-        all_metrics.customer_id,
-        purchase_metrics.first_purchase_date,
-        purchase_metrics.last_purchase_date,
-        coalesce(purchase_metrics.frequency, 0) as frequency,
-        coalesce(purchase_metrics.purchase_days, 0) as purchase_days,
-        all_metrics.monetary,
-        purchase_metrics.gross_purchase_amount / purchase_metrics.frequency as avg_order_value,
-        all_metrics.refund_count / all_metrics.transaction_count as refund_rate,
+        transaction_metrics.customer_id,
+        transaction_metrics.first_purchase_date,
+        transaction_metrics.last_purchase_date,
+        transaction_metrics.frequency,
+        transaction_metrics.purchase_days,
+        transaction_metrics.monetary,
+        transaction_metrics.gross_purchase_amount
+        / nullif(transaction_metrics.frequency, 0) as avg_order_value,
+        transaction_metrics.refund_count
+        / transaction_metrics.transaction_count as refund_rate,
         case
-            when purchase_metrics.purchase_days >= 2
+            when transaction_metrics.purchase_days >= 2
                 then
                     date_diff(
                         'day',
-                        purchase_metrics.first_purchase_date,
-                        purchase_metrics.last_purchase_date
-                    ) / (purchase_metrics.purchase_days - 1)
+                        transaction_metrics.first_purchase_date,
+                        transaction_metrics.last_purchase_date
+                    ) / (transaction_metrics.purchase_days - 1)
         end as purchase_cadence_days,
-        coalesce(purchase_metrics.category_breadth, 0) as category_breadth,
-        purchase_metrics.online_purchases / purchase_metrics.frequency as online_share,
-        purchase_metrics.store_purchases / purchase_metrics.frequency as store_share,
-        purchase_metrics.mobile_purchases / purchase_metrics.frequency as mobile_share,
-        top_categories.top_category,
-        coalesce(purchase_metrics.active_months_12m, 0) as active_months_12m
-    from all_metrics
-    left join purchase_metrics on all_metrics.customer_id = purchase_metrics.customer_id
-    left join top_categories on all_metrics.customer_id = top_categories.customer_id
+        coalesce(category_metrics.category_breadth, 0) as category_breadth,
+        transaction_metrics.online_purchases
+        / nullif(transaction_metrics.frequency, 0) as online_share,
+        transaction_metrics.store_purchases
+        / nullif(transaction_metrics.frequency, 0) as store_share,
+        transaction_metrics.mobile_purchases
+        / nullif(transaction_metrics.frequency, 0) as mobile_share,
+        category_metrics.top_category,
+        cast(transaction_metrics.active_months_12m as bigint) as active_months_12m
+    from transaction_metrics
+    left join category_metrics on transaction_metrics.customer_id = category_metrics.customer_id
 )
 
 select * from final
