@@ -6,7 +6,9 @@
 
 with
 
-lines as (
+lines as not materialized (
+    -- A table already: read it where needed, never copy it (DuckDB would
+    -- materialise a CTE read twice).
     select * from {{ ref('base_raw__transactions_lines') }}
 ),
 
@@ -116,10 +118,11 @@ payment_method_map as (
 
 repeated_transaction_ids as (
     -- Most ids occur once; only the few repeated ones need the sort below.
-    select transaction_id
-    from screened
-    where row_reject_reason is null
-    group by transaction_id
+    -- Counted over every line, failing ones too, so that this pass needs no
+    -- typing; ranked_repeats keeps only the rows that pass the row checks.
+    select nullif(trim(transaction_id), '') as transaction_id
+    from lines
+    group by all
     having count(*) > 1
 ),
 

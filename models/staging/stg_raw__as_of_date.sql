@@ -1,3 +1,7 @@
+-- A table, not a view: every model and test that reads the as-of date would
+-- otherwise take the quantile of 12.8M transaction dates again (1M customers).
+{{ config(materialized='table') }}
+
 with
 
 base_transactions as (
