@@ -70,7 +70,7 @@ class ClusteringConfig:
     min_samples: int | None = None
     max_exact_rows: int = 20_000
     sample_rows: int = 20_000
-    search_rows: int = 10_000
+    search_rows: int = 5_000
     chunk_rows: int = 50_000
     max_noise_share: float = 0.20
     max_largest_cluster_share: float = 0.60
