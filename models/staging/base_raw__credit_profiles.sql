@@ -36,14 +36,6 @@ numbered as (
 parsed as (
     select
         *,
-        struct_pack(
-            customer_id_raw := customer_id_raw,
-            snapshot_date_raw := snapshot_date_raw,
-            credit_limit_raw := credit_limit_raw,
-            balance_raw := balance_raw,
-            missed_payments_12m_raw := missed_payments_12m_raw,
-            credit_score_raw := credit_score_raw
-        ) as raw_values,
         nullif(trim(customer_id_raw), '') as customer_id,
         cast(try_cast(trim(snapshot_date_raw) as timestamp) as date) as snapshot_date,
         try_cast(trim(credit_limit_raw) as decimal(18, 2)) as credit_limit,
@@ -53,7 +45,9 @@ parsed as (
     from numbered
 ),
 
-screened as (
+screened as materialized (
+    -- Read by several steps below: typing the rows once costs less than
+    -- typing them again in each.
     select
         *,
         case
@@ -96,22 +90,64 @@ dated as (
     cross join as_of
 ),
 
-ranked as (
-    -- One pass settles duplicates, future snapshots and versions: within a
-    -- customer, snapshots up to the as-of date come first, the latest leading
-    -- (ties: the smallest raw values, not file order), and exact copies sit
-    -- side by side, the first copy in file order leading.
+repeated_customers as (
+    -- Versions: within a customer, snapshots up to the as-of date come first,
+    -- the latest leading, so the leading date is the latest one up to the
+    -- as-of date, else the latest. A customer with one snapshot passing the
+    -- row checks needs no leading date: that snapshot leads.
     select
-        *,
-        row_number() over by_customer as position_in_customer,
-        -- struct equality holds nulls equal: an exact copy, blanks included
-        coalesce(lag(raw_values) over by_customer = raw_values, false) as is_copy_of_previous
+        customer_id,
+        coalesce(
+            max(snapshot_date) filter (where not is_future), max(snapshot_date)
+        ) as leading_snapshot_date
     from dated
-    window by_customer as (
-        partition by row_reject_reason is null, customer_id
+    where row_reject_reason is null
+    group by customer_id
+    having count(*) > 1
+),
+
+repeated_snapshots as (
+    -- A customer's snapshots on one date (exact copies, mostly) are the only
+    -- rows whose order needs their raw values: few, on real data.
+    select
+        customer_id,
+        snapshot_date
+    from dated
+    where row_reject_reason is null
+    group by all
+    having count(*) > 1
+),
+
+ranked_repeats as (
+    -- Ties on the snapshot date go to the smallest raw values, not file
+    -- order, and exact copies sit side by side, the first copy in file order
+    -- leading.
+    select
+        source_row_number,
+        row_number() over by_snapshot as position_in_snapshot,
+        -- struct equality holds nulls equal: an exact copy, blanks included
+        coalesce(lag(raw_values) over by_snapshot = raw_values, false) as is_copy_of_previous
+    from (
+        select
+            dated.*,
+            struct_pack(
+                dated.customer_id_raw,
+                dated.snapshot_date_raw,
+                dated.credit_limit_raw,
+                dated.balance_raw,
+                dated.missed_payments_12m_raw,
+                dated.credit_score_raw
+            ) as raw_values
+        from dated
+        inner join repeated_snapshots
+            on
+                dated.customer_id = repeated_snapshots.customer_id
+                and dated.snapshot_date = repeated_snapshots.snapshot_date
+        where dated.row_reject_reason is null
+    ) as repeats
+    window by_snapshot as (
+        partition by customer_id, snapshot_date
         order by
-            is_future asc,
-            snapshot_date desc,
             customer_id_raw asc,
             snapshot_date_raw asc,
             credit_limit_raw asc,
@@ -123,18 +159,27 @@ ranked as (
 ),
 
 classified as (
+    -- A copy is never first; a snapshot older than its customer's leading
+    -- one, or not first among the rows of that date, is superseded.
     select
-        *,
-        row_reject_reason is null as passes_row_checks,
+        dated.*,
+        dated.row_reject_reason is null as passes_row_checks,
         coalesce(
-            row_reject_reason,
+            dated.row_reject_reason,
             case
-                when position_in_customer > 1 and is_copy_of_previous then 'duplicate'
-                when is_future then 'future_date'
-                when position_in_customer > 1 then 'superseded'
+                when ranked_repeats.is_copy_of_previous then 'duplicate'
+                when dated.is_future then 'future_date'
+                when
+                    dated.snapshot_date < repeated_customers.leading_snapshot_date
+                    or ranked_repeats.position_in_snapshot > 1
+                    then 'superseded'
             end
         ) as reject_reason
-    from ranked
+    from dated
+    left join repeated_customers
+        on dated.customer_id = repeated_customers.customer_id
+    left join ranked_repeats
+        on dated.source_row_number = ranked_repeats.source_row_number
 ),
 
 final as (

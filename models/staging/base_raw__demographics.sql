@@ -39,20 +39,11 @@ numbered as (
     from source
 ),
 
-parsed as (
+parsed as materialized (
+    -- Read by several steps below: typing the rows once costs less than
+    -- typing them again in each.
     select
         *,
-        struct_pack(
-            customer_id_raw := customer_id_raw,
-            birth_date_raw := birth_date_raw,
-            gender_raw := gender_raw,
-            annual_income_raw := annual_income_raw,
-            region_raw := region_raw,
-            signup_date_raw := signup_date_raw,
-            updated_at_raw := updated_at_raw,
-            email_raw := email_raw,
-            full_name_raw := full_name_raw
-        ) as raw_values,
         nullif(trim(customer_id_raw), '') as customer_id,
         cast(try_cast(trim(birth_date_raw) as timestamp) as date) as birth_date,
         {{ fold_text('gender_raw') }} as gender_folded,
@@ -63,21 +54,63 @@ parsed as (
     from numbered
 ),
 
-ranked as (
-    -- One pass settles duplicates and versions: within a customer, the latest
-    -- updated_at leads (ties: the smallest raw values, so the result does not
-    -- depend on file order), and exact copies sit side by side, the first
+repeated_customers as (
+    -- Versions: within a customer the latest updated_at leads, an unparsable
+    -- one counting as oldest (max skips nulls; with none parsable, all tie).
+    -- A customer with one row needs no leading version: that row leads.
+    select
+        customer_id,
+        max(updated_at) as leading_updated_at
+    from parsed
+    where customer_id is not null
+    group by customer_id
+    having count(*) > 1
+),
+
+repeated_versions as (
+    -- A customer's rows with the same updated_at (exact copies, mostly) are
+    -- the only rows whose order needs their raw values: few, on real data.
+    select
+        customer_id,
+        updated_at
+    from parsed
+    where customer_id is not null
+    group by all
+    having count(*) > 1
+),
+
+ranked_repeats as (
+    -- Ties on updated_at go to the smallest raw values, so the result does
+    -- not depend on file order, and exact copies sit side by side, the first
     -- copy in file order leading.
     select
-        *,
-        row_number() over by_customer as position_in_customer,
+        source_row_number,
+        row_number() over by_version as position_in_version,
         -- struct equality holds nulls equal: an exact copy, blanks included
-        coalesce(lag(raw_values) over by_customer = raw_values, false) as is_copy_of_previous
-    from parsed
-    window by_customer as (
-        partition by customer_id
+        coalesce(lag(raw_values) over by_version = raw_values, false) as is_copy_of_previous
+    from (
+        select
+            parsed.*,
+            struct_pack(
+                parsed.customer_id_raw,
+                parsed.birth_date_raw,
+                parsed.gender_raw,
+                parsed.annual_income_raw,
+                parsed.region_raw,
+                parsed.signup_date_raw,
+                parsed.updated_at_raw,
+                parsed.email_raw,
+                parsed.full_name_raw
+            ) as raw_values
+        from parsed
+        inner join repeated_versions
+            on
+                parsed.customer_id = repeated_versions.customer_id
+                and parsed.updated_at is not distinct from repeated_versions.updated_at
+    ) as repeats
+    window by_version as (
+        partition by customer_id, updated_at
         order by
-            updated_at desc nulls last,
             customer_id_raw asc,
             birth_date_raw asc,
             gender_raw asc,
@@ -92,24 +125,34 @@ ranked as (
 ),
 
 classified as (
+    -- A copy is never first; a row older than its customer's leading version,
+    -- or not first among the rows of that version, is superseded.
     select
-        ranked.*,
+        parsed.*,
         case
-            when ranked.gender_folded is null then 'unknown'
+            when parsed.gender_folded is null then 'unknown'
             else coalesce(gender_values.gender, 'unknown')
         end as gender,
-        case when ranked.annual_income_parsed >= 0 then ranked.annual_income_parsed end
+        case when parsed.annual_income_parsed >= 0 then parsed.annual_income_parsed end
             as annual_income,
-        ranked.customer_id is not null as passes_row_checks,
+        parsed.customer_id is not null as passes_row_checks,
         case
-            when ranked.customer_id is null then 'missing_customer_id'
-            when ranked.position_in_customer > 1 and ranked.is_copy_of_previous
-                then 'duplicate'
-            when ranked.position_in_customer > 1 then 'superseded'
+            when parsed.customer_id is null then 'missing_customer_id'
+            when ranked_repeats.is_copy_of_previous then 'duplicate'
+            when
+                parsed.updated_at < repeated_customers.leading_updated_at
+                -- an unparsable updated_at counts as oldest
+                or (parsed.updated_at is null and repeated_customers.leading_updated_at is not null)
+                or ranked_repeats.position_in_version > 1
+                then 'superseded'
         end as reject_reason
-    from ranked
+    from parsed
+    left join repeated_customers
+        on parsed.customer_id = repeated_customers.customer_id
+    left join ranked_repeats
+        on parsed.source_row_number = ranked_repeats.source_row_number
     left join gender_values
-        on ranked.gender_folded = gender_values.gender_variant
+        on parsed.gender_folded = gender_values.gender_variant
 ),
 
 final as (
