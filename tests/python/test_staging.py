@@ -9,6 +9,7 @@ build with a message naming both, not a stack trace.
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 from pathlib import Path
 
 import duckdb
@@ -84,6 +85,64 @@ def test_rejects_and_staged_rows_match_the_generator(generated, tmp_path):
         "select cast(as_of_date as varchar), as_of_date_source from stg_raw__as_of_date"
     )
     assert (as_of_date, as_of_source) == (manifest["parameters"]["as_of_date"], "transactions")
+
+
+def test_a_glob_of_files_is_numbered_in_name_order(generated, tmp_path):
+    """raw_file_pattern reads several files as one source, numbered in name, then file, order.
+
+    DuckDB reads the files of a glob on several threads at once, and
+    base_raw__transactions_lines numbers rows by their place in the table it
+    has just written (macro raw_lines_hooks): the test splits the generated
+    transactions into three files and checks every line's number and content.
+    """
+    raw_dir, manifest, file_format = generated
+    parts_dir = tmp_path / "parts"
+    parts_dir.mkdir()
+    reader = "read_parquet" if file_format == "parquet" else "read_csv"
+    options = "" if file_format == "parquet" else ", all_varchar = true, header = true"
+    with duckdb.connect() as con:
+        for name in SOURCES:
+            con.execute(
+                f"create table {name} as select row_number() over () as line_number, *"
+                f" from {reader}('{raw_dir / name}.{file_format}'{options})"
+            )
+        lines = con.execute("select count(*) from transactions").fetchone()[0]
+        bounds = [0, lines // 3, 2 * lines // 3, lines]
+        copy_options = "(format parquet)" if file_format == "parquet" else "(header)"
+        for part, (first, last) in enumerate(pairwise(bounds)):
+            con.execute(
+                "copy (select * exclude (line_number) from transactions"
+                f" where line_number > {first} and line_number <= {last} order by line_number)"
+                f" to '{parts_dir}/transactions_part{part}.{file_format}' {copy_options}"
+            )
+        for name in ("demographics", "credit_profiles"):
+            con.execute(
+                f"copy (select * exclude (line_number) from {name} order by line_number)"
+                f" to '{parts_dir}/{name}.{file_format}' {copy_options}"
+            )
+        expected = con.execute(
+            "select line_number, cast(transaction_id as varchar), cast(amount as varchar)"
+            " from transactions order by line_number"
+        ).fetchall()
+
+    result = run_dbt(
+        tmp_path / "dbt",
+        RUN_STAGING,
+        {
+            "raw_data_path": str(parts_dir),
+            "raw_file_format": file_format,
+            "raw_file_pattern": "{name}*." + file_format,
+        },
+    )
+    assert result.ok, result.output
+    assert (
+        result.query(
+            "select source_row_number, transaction_id, amount"
+            " from base_raw__transactions_lines order by source_row_number"
+        )
+        == expected
+    )
+    assert _reject_counts(result) == _without_zeros(manifest["expected_rejected_rows"])
 
 
 def _write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
