@@ -7,12 +7,20 @@
         Nothing lost, nothing counted twice: the source_row_numbers of the
         cleaned model and of rejected_rows together are exactly 1..n, where n
         is the number of rows in the raw file. Returns a row when that fails.
-    -#}
-    with
 
-    raw_rows as (
-        select count(*) as row_count from {{ source('raw', source_table) }}
-    ),
+        n rows whose distinct values within 1..n number n are exactly 1..n.
+        The distinct values are counted as the bits set in a bitstring of n
+        bits rather than with count(distinct): 0.1 s instead of 1.4 s over
+        12.8M row numbers. bitstring_agg needs its bounds as constants, so
+        the file's row count is read first.
+    -#}
+    {%- set raw_rows = 0 -%}
+    {%- if execute is sameas true -%}
+        {%- set raw_rows = run_query(
+            'select count(*) from ' ~ source('raw', source_table)
+        ).columns[0].values()[0] | int -%}
+    {%- endif -%}
+    with
 
     landed as (
         select source_row_number from {{ model }}
@@ -25,22 +33,24 @@
     landed_summary as (
         select
             count(*) as landed_rows,
-            count(distinct source_row_number) as distinct_rows,
-            coalesce(min(source_row_number), 1) as first_row,
-            coalesce(max(source_row_number), 0) as last_row
+            coalesce(
+                bit_count(
+                    bitstring_agg(source_row_number, 1, {{ [raw_rows, 1] | max }})
+                        filter (where source_row_number between 1 and {{ raw_rows }})
+                ),
+                0
+            ) as distinct_rows_in_range
         from landed
     )
 
     select
-        raw_rows.row_count as raw_rows,
-        landed_summary.*
-    from raw_rows
-    cross join landed_summary
+        {{ raw_rows }} as raw_rows,
+        landed_rows,
+        distinct_rows_in_range
+    from landed_summary
     where
-        landed_summary.landed_rows != raw_rows.row_count
-        or landed_summary.distinct_rows != raw_rows.row_count
-        or landed_summary.first_row != 1
-        or landed_summary.last_row != raw_rows.row_count
+        landed_rows != {{ raw_rows }}
+        or distinct_rows_in_range != {{ raw_rows }}
 {% endtest %}
 
 

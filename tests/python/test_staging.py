@@ -313,3 +313,34 @@ def test_defect_share_above_limit_fails_the_build_with_counts(tmp_path):
         and r["status"] == "fail"
         for r in result.run_results()
     ), json.dumps(result.run_results(), default=str)[:2000]
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "delete from base_raw__transactions where source_row_number = 2",
+        "insert into base_raw__transactions"
+        " select * from base_raw__transactions where source_row_number = 3",
+        "update base_raw__transactions set source_row_number = 99 where source_row_number = 1",
+    ],
+    ids=["row lost", "row doubled", "row renumbered"],
+)
+def test_raw_rows_conserved_fails_when_a_row_is_lost_doubled_or_renumbered(damage, tmp_path):
+    """The conservation test is what guards "nothing lost, nothing counted twice"."""
+    raw_dir = tmp_path / "raw"
+    _header_only_files(raw_dir)
+    rows = [[f"T{i}", "C1", "2024-01-01", "1", "", "", "", ""] for i in range(1, 6)]
+    _write_csv(raw_dir / "transactions.csv", TRANSACTION_HEADER, rows)
+    dbt_vars = {"raw_data_path": str(raw_dir)}
+    built = run_dbt(tmp_path / "dbt", RUN_STAGING, dbt_vars)
+    assert built.ok, built.output
+    with duckdb.connect(str(built.db_path)) as con:
+        con.execute(damage)
+    checked = run_dbt(
+        tmp_path / "dbt", ["test", "--select", "test_name:raw_rows_conserved"], dbt_vars
+    )
+    assert not checked.ok
+    failed = {r["unique_id"] for r in checked.run_results() if r["status"] == "fail"}
+    assert [uid.split(".")[2] for uid in failed] == [
+        "raw_rows_conserved_stg_raw__transactions_transactions"
+    ], checked.output
