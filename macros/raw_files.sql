@@ -175,11 +175,8 @@
         build's transaction DuckDB numbers a new table's rows from 2^55, not
         0): 0.5 s at 12.8M rows.
 
-        Compression: DuckDB's FSST and dictionary-FSST string compression,
-        tried on every text column, cost more than anything else in writing
-        millions of distinct ids and amounts (12.8M raw transactions: 10.0 s
-        with them, 6.9 s without; plain dictionary compression still applies).
-        Storage only: the values read back are the same.
+        Compression: as for the base tables, without_fsst_hooks() (which
+        says what it costs and buys).
     -#}
     {{- return({
         'pre': without_fsst_hooks()['pre'] + ["set preserve_insertion_order = true"],
@@ -196,9 +193,13 @@
     {#-
         Pre- and post-hooks for a table of millions of distinct strings (raw
         lines, the typed base tables): DuckDB's FSST and dictionary-FSST
-        compression are skipped; they cost more than anything else in writing
-        such a table (raw_lines_hooks() has the figures). The post-hook
-        restores the setting for the models after it.
+        compression are skipped. Trying them on every text column is the
+        costliest part of writing such a table: at 1M customers, about 1.5 s
+        for base_raw__transactions_lines and 2 s for base_raw__transactions
+        (alternating runs, BENCHMARKS.md). The price is disk, 2.4 GB for the
+        two instead of 0.7 GB; skip only 'fsst' to trade back. The values
+        read back are the same either way. The post-hook restores the
+        setting for the models after it.
     -#}
     {{- return({
         'pre': ["set disabled_compression_methods = 'fsst,dict_fsst'"],
