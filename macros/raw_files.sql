@@ -172,8 +172,8 @@
         file order (files of a glob in name order), even when it runs on
         several threads. So the post-hook numbers the rows from their rowid,
         their position in that fresh table, counted from its first (inside the
-        build's transaction DuckDB numbers a new table's rows from 2^55, not
-        0): 0.5 s at 12.8M rows.
+        build's transaction DuckDB numbers a new table's rows from a large
+        offset near 2^55, not 0): 0.5 s at 12.8M rows.
 
         Compression: as for the base tables, without_fsst_hooks() (which
         says what it costs and buys).
