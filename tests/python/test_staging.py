@@ -9,6 +9,7 @@ build with a message naming both, not a stack trace.
 from __future__ import annotations
 
 import json
+import shutil
 from itertools import pairwise
 from pathlib import Path
 
@@ -100,12 +101,13 @@ def test_a_glob_of_files_is_numbered_in_name_order(generated, tmp_path):
     parts_dir.mkdir()
     reader = "read_parquet" if file_format == "parquet" else "read_csv"
     options = "" if file_format == "parquet" else ", all_varchar = true, header = true"
+    for name in ("demographics", "credit_profiles"):
+        shutil.copy(raw_dir / f"{name}.{file_format}", parts_dir)
     with duckdb.connect() as con:
-        for name in SOURCES:
-            con.execute(
-                f"create table {name} as select row_number() over () as line_number, *"
-                f" from {reader}('{raw_dir / name}.{file_format}'{options})"
-            )
+        con.execute(
+            "create table transactions as select row_number() over () as line_number, *"
+            f" from {reader}('{raw_dir}/transactions.{file_format}'{options})"
+        )
         lines = con.execute("select count(*) from transactions").fetchone()[0]
         bounds = [0, lines // 3, 2 * lines // 3, lines]
         copy_options = "(format parquet)" if file_format == "parquet" else "(header)"
@@ -114,11 +116,6 @@ def test_a_glob_of_files_is_numbered_in_name_order(generated, tmp_path):
                 "copy (select * exclude (line_number) from transactions"
                 f" where line_number > {first} and line_number <= {last} order by line_number)"
                 f" to '{parts_dir}/transactions_part{part}.{file_format}' {copy_options}"
-            )
-        for name in ("demographics", "credit_profiles"):
-            con.execute(
-                f"copy (select * exclude (line_number) from {name} order by line_number)"
-                f" to '{parts_dir}/{name}.{file_format}' {copy_options}"
             )
         expected = con.execute(
             "select line_number, cast(transaction_id as varchar), cast(amount as varchar)"
