@@ -2,7 +2,8 @@
 
 A model rather than a step after dbt: `dbt build` runs a node only after its
 parents' tests pass, so plain `dbt build` (not only `make build`) publishes,
-and never publishes marts that failed a test. The work is in
+and never publishes marts that failed a test, nor a build that failed an audit
+of publish_audit (the pre-hook refuse_failed_publish). The work is in
 `segmentation/publish.py`; this only gathers the marts and the settings.
 """
 
@@ -20,6 +21,8 @@ def model(dbt, session):
         "segment_summary": dbt.ref("segment_summary"),
         "segment_profiles": dbt.ref("segment_profiles"),
     }
+    # Placed after the audit; its pre-hook (refuse_failed_publish) has stopped a failed one.
+    dbt.ref("publish_audit")
     build_id, is_empty_build = session.execute(
         "select getvariable('publish_build_id'), getvariable('publish_is_empty_build')"
     ).fetchall()[0]

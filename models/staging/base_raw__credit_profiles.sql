@@ -36,7 +36,7 @@ numbered as (
 parsed as (
     select
         *,
-        nullif(trim(customer_id_raw), '') as customer_id,
+        {{ staged_customer_id('customer_id_raw') }} as customer_id,
         cast(try_cast(trim(snapshot_date_raw) as timestamp) as date) as snapshot_date,
         try_cast(trim(credit_limit_raw) as decimal(18, 2)) as credit_limit,
         try_cast(trim(balance_raw) as decimal(18, 2)) as balance,

@@ -44,7 +44,7 @@ parsed as materialized (
     -- typing them again in each.
     select
         *,
-        nullif(trim(customer_id_raw), '') as customer_id,
+        {{ staged_customer_id('customer_id_raw') }} as customer_id,
         cast(try_cast(trim(birth_date_raw) as timestamp) as date) as birth_date,
         {{ fold_text('gender_raw') }} as gender_folded,
         try_cast(trim(annual_income_raw) as decimal(18, 2)) as annual_income_parsed,

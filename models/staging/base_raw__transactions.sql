@@ -35,7 +35,7 @@ screened as not materialized (
         select
             *,
             nullif(trim(transaction_id_raw), '') as transaction_id,
-            nullif(trim(customer_id_raw), '') as customer_id,
+            {{ staged_customer_id('customer_id_raw') }} as customer_id,
             try_cast(trim(transaction_date_raw) as timestamp) as transaction_at,
             -- double tells "not a number" from "too large for decimal(18,2)"
             try_cast(trim(amount_raw) as double) as amount_number,

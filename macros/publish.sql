@@ -1,0 +1,74 @@
+{#
+    Write-audit-publish: where BI copies go and the figures a build is audited on.
+#}
+
+{% macro publish_dir() -%}
+    {#- The folder BI reads from: publish_marts' config, so its default is written once. -#}
+    {{- return(graph.nodes['model.customer_segmentation.publish_marts'].config.publish_dir) -}}
+{%- endmacro %}
+
+
+{% macro segment_metrics(relation) -%}
+    {#-
+        The figures compared between builds, from a customer_segments table:
+        customers, segments (noise excluded) and the share of outliers. The
+        same SQL reads the new mart and the published Parquet copy it would
+        replace, so both sides are measured alike.
+    -#}
+    select
+        count(*)::bigint as customers,
+        (count(distinct cluster_id) filter (where cluster_id >= 0))::bigint as segments,
+        coalesce(avg((cluster_id < 0)::int), 0)::double as outlier_share
+    from {{ relation }}
+{%- endmacro %}
+
+
+{% macro previous_segment_metrics() -%}
+    {#-
+        segment_metrics of the version BI reads now, with its version name, or
+        no row when nothing has been published yet (the first publish has
+        nothing to compare with). Looked up when the model runs, not parsed.
+    -#}
+    {%- set published = false -%}
+    {%- if execute -%}
+        {%- set current = publish_dir() ~ '/current' -%}
+        {%- set segments_file = current ~ '/customer_segments.parquet' -%}
+        {%- set found = run_query('select count(*) from glob(' ~ sql_string(segments_file) ~ ')') -%}
+        {%- set published = found.columns[0].values()[0] > 0 -%}
+    {%- endif -%}
+    {%- if published -%}
+        select
+            metrics.*,
+            (
+                select version::varchar
+                from read_json_auto({{ sql_string(current ~ '/manifest.json') }})
+            ) as version
+        from ({{ segment_metrics('read_parquet(' ~ sql_string(segments_file) ~ ')') }}) as metrics
+    {%- else -%}
+        select
+            null::bigint as customers,
+            null::bigint as segments,
+            null::double as outlier_share,
+            null::varchar as version
+        where false
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro refuse_failed_publish() -%}
+    {#-
+        publish_marts' pre-hook: stops the publish, and the build with a
+        non-zero exit, when publish_audit has a failed check, so `current`
+        keeps the previous version. A pre-hook rather than a test so that
+        `dbt run` is refused too, with the audit's own sentence.
+    -#}
+    select error(
+        'Publish refused, BI keeps the version published before: '
+        || string_agg(failure_message, '; ' order by check_order)
+        || '. See table publish_audit; if the change is deliberate, build again with'
+        || ' --vars ''{publish_override: true}''.'
+    )
+    from {{ ref('publish_audit') }}
+    where verdict = 'fail'
+    having count(*) > 0
+{%- endmacro %}
