@@ -1,0 +1,181 @@
+{#
+    Every var checked before any work starts (on-run-start in dbt_project.yml).
+
+    A bad value otherwise fails deep in a model with an engine message that
+    does not name the var (as_of_date: 'not-a-date'), or is quietly replaced
+    (dbscan_min_samples: 0 ran as 2), or reaches scikit-learn (dbscan_eps: -1).
+    Each var has one line in var_rules(); a new var needs one more line.
+#}
+
+{% macro var_rules() -%}
+    {#-
+        One rule per var: `is` the kind of value (text, choice, list, date,
+        integer, number, boolean, features), bounds `min`, `max` (inclusive)
+        or `above` (exclusive), `choices`, and `null` (what null means) when
+        null is allowed. Defaults stay in dbt_project.yml.
+    -#}
+    {%- set id_steps = customer_id_normalizations().keys() | list | sort -%}
+    {{- return([
+        {'var': 'raw_data_path', 'is': 'text'},
+        {'var': 'raw_file_format', 'is': 'choice', 'choices': ['csv', 'parquet']},
+        {'var': 'raw_file_pattern', 'is': 'text', 'null': '{name}.<raw_file_format>'},
+        {'var': 'as_of_date', 'is': 'date', 'null': 'derived from the data'},
+        {'var': 'as_of_tolerance_days', 'is': 'integer', 'min': 0},
+        {'var': 'as_of_date_quantile', 'is': 'number', 'min': 0, 'max': 1},
+        {'var': 'min_valid_date', 'is': 'date'},
+        {'var': 'max_abs_amount', 'is': 'number', 'above': 0},
+        {'var': 'min_customer_age', 'is': 'integer', 'min': 0},
+        {'var': 'max_customer_age', 'is': 'integer', 'min': 1},
+        {'var': 'min_credit_score', 'is': 'integer', 'min': 0},
+        {'var': 'max_credit_score', 'is': 'integer', 'min': 1},
+        {'var': 'max_reject_share', 'is': 'number', 'min': 0, 'max': 1},
+        {'var': 'customer_id_normalization', 'is': 'list', 'choices': id_steps,
+            'null': 'ids are only trimmed'},
+        {'var': 'engagement_window_months', 'is': 'integer', 'min': 1, 'max': 63},
+        {'var': 'cluster_features', 'is': 'features', 'null': 'the default features'},
+        {'var': 'dbscan_eps', 'is': 'number', 'above': 0, 'null': 'chosen from the data'},
+        {'var': 'dbscan_min_samples', 'is': 'integer', 'min': 2,
+            'null': 'chosen from the data'},
+        {'var': 'dbscan_max_exact_rows', 'is': 'integer', 'min': 1},
+        {'var': 'dbscan_sample_rows', 'is': 'integer', 'min': 2},
+        {'var': 'dbscan_chunk_rows', 'is': 'integer', 'min': 1},
+        {'var': 'dbscan_search_rows', 'is': 'integer', 'min': 2},
+        {'var': 'dbscan_max_noise_share', 'is': 'number', 'above': 0, 'max': 1},
+        {'var': 'dbscan_max_largest_cluster_share', 'is': 'number', 'above': 0, 'max': 1},
+        {'var': 'dbscan_random_state', 'is': 'integer', 'min': 0},
+        {'var': 'min_source_match_share', 'is': 'number', 'min': 0, 'max': 1},
+        {'var': 'publish_max_customer_change', 'is': 'number', 'min': 0},
+        {'var': 'publish_max_segment_count_change', 'is': 'integer', 'min': 0},
+        {'var': 'publish_max_outlier_share_change', 'is': 'number', 'min': 0, 'max': 1},
+        {'var': 'publish_override', 'is': 'boolean'},
+    ]) -}}
+{%- endmacro %}
+
+
+{% macro cluster_feature_columns() -%}
+    {#- The features clustering may use: customer_features' contracted numeric columns. -#}
+    {%- set columns = graph.nodes['model.customer_segmentation.customer_features'].columns -%}
+    {%- set numeric = [] -%}
+    {%- for name, column in columns.items() -%}
+        {%- if (column.data_type or '') | lower not in ['varchar', 'date', 'boolean'] -%}
+            {%- do numeric.append(name) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{- return(numeric) -}}
+{%- endmacro %}
+
+
+{% macro describe_rule(rule) -%}
+    {#- What a rule allows, in words, for the message. -#}
+    {%- set kind = rule['is'] -%}
+    {%- if kind in ['integer', 'number'] -%}
+        {%- set words = ('an integer' if kind == 'integer' else 'a number') -%}
+        {%- if 'above' in rule -%}
+            {%- set words = words ~ ' above ' ~ rule['above'] -%}
+        {%- elif 'min' in rule -%}
+            {%- set words = words ~ ' of at least ' ~ rule['min'] -%}
+        {%- endif -%}
+        {%- if 'max' in rule -%}
+            {%- set words = words ~ ' and at most ' ~ rule['max'] -%}
+        {%- endif -%}
+    {%- elif kind == 'choice' -%}
+        {%- set words = 'one of ' ~ rule['choices'] | join(', ') -%}
+    {%- elif kind == 'list' -%}
+        {%- set words = 'a list of ' ~ rule['choices'] | join(', ') -%}
+    {%- elif kind == 'features' -%}
+        {%- set words = 'a list of columns of customer_features: '
+            ~ cluster_feature_columns() | join(', ') -%}
+    {%- elif kind == 'date' -%}
+        {%- set words = 'a date written YYYY-MM-DD' -%}
+    {%- elif kind == 'boolean' -%}
+        {%- set words = 'true or false' -%}
+    {%- else -%}
+        {%- set words = 'a non-empty text' -%}
+    {%- endif -%}
+    {%- if 'null' in rule -%}
+        {%- set words = words ~ ', or null (' ~ rule['null'] ~ ')' -%}
+    {%- endif -%}
+    {{- return(words) -}}
+{%- endmacro %}
+
+
+{% macro var_problem(rule, value) -%}
+    {#- Why `value` breaks `rule`, or an empty string when it is fine. -#}
+    {%- set kind = rule['is'] -%}
+    {%- if value is none -%}
+        {{- return('' if 'null' in rule else 'it must be set') -}}
+    {%- endif -%}
+    {%- if kind in ['integer', 'number'] -%}
+        {%- if value is boolean or value is not number
+            or (kind == 'integer' and value is not integer) -%}
+            {{- return('it is not ' ~ ('an integer' if kind == 'integer' else 'a number')) -}}
+        {%- endif -%}
+        {%- if ('above' in rule and value <= rule['above'])
+            or ('min' in rule and value < rule['min'])
+            or ('max' in rule and value > rule['max']) -%}
+            {{- return('it is out of range') -}}
+        {%- endif -%}
+    {%- elif kind == 'boolean' -%}
+        {%- if value is not boolean -%}
+            {{- return('it is not true or false') -}}
+        {%- endif -%}
+    {%- elif kind == 'choice' -%}
+        {%- if value not in rule['choices'] -%}
+            {{- return('it is not one of the choices') -}}
+        {%- endif -%}
+    {%- elif kind in ['list', 'features'] -%}
+        {%- set allowed = rule['choices'] if kind == 'list' else cluster_feature_columns() -%}
+        {#- A comma-separated text is read as a list, as the clustering reads it. -#}
+        {%- set items = value.split(',') | map('trim') | reject('equalto', '') | list
+            if value is string else value -%}
+        {%- if items is not sequence or items | length == 0 -%}
+            {{- return('it is not a list') -}}
+        {%- endif -%}
+        {%- set unknown = [] -%}
+        {%- for item in items if item not in allowed -%}
+            {%- do unknown.append(item | string) -%}
+        {%- endfor -%}
+        {%- if unknown -%}
+            {{- return('unknown: ' ~ unknown | join(', ')) -}}
+        {%- endif -%}
+    {%- elif kind == 'date' -%}
+        {%- set text = value | string -%}
+        {%- set parsed = run_query('select try_strptime(' ~ sql_string(text) ~ ", '%Y-%m-%d')") -%}
+        {%- if parsed.columns[0].values()[0] is none -%}
+            {{- return('it is not a date') -}}
+        {%- endif -%}
+    {%- elif value is not string or value | trim == '' -%}
+        {{- return('it is not a non-empty text') -}}
+    {%- endif -%}
+    {{- return('') -}}
+{%- endmacro %}
+
+
+{% macro validate_vars() -%}
+    {#-
+        Fails the build before any model runs, listing every bad var with its
+        value and what is allowed. Runs as on-run-start, so `dbt build`,
+        `run` and `test` all check.
+    -#}
+    {%- if not execute -%}
+        {{- return('') -}}
+    {%- endif -%}
+    {%- set problems = [] -%}
+    {%- for rule in var_rules() -%}
+        {%- set value = var(rule['var'], none) -%}
+        {%- set problem = var_problem(rule, value) -%}
+        {%- if problem -%}
+            {%- do problems.append(
+                "\n  - var " ~ rule['var'] ~ " is " ~ tojson(value) ~ " (" ~ problem
+                ~ "); it must be " ~ describe_rule(rule)
+            ) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if problems -%}
+        {%- do exceptions.raise_compiler_error(
+            "Bad setting, nothing was built:" ~ problems | join(';') ~ ".\nFix it in"
+            ~ " dbt_project.yml or --vars (the comments there say what each var does)."
+        ) -%}
+    {%- endif -%}
+    {{- return('') -}}
+{%- endmacro %}
