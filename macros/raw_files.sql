@@ -51,7 +51,7 @@
         {%- do exceptions.raise_compiler_error(
             "Raw file missing for source '" ~ table_name ~ "': no file matches '" ~ path
             ~ "' (vars raw_data_path='" ~ var('raw_data_path') ~ "', raw_file_format='"
-            ~ file_format ~ "'). See docs/raw-data-contract.md."
+            ~ file_format ~ "')." ~ compressed_hint(path) ~ " See docs/raw-data-contract.md."
         ) -%}
     {%- endif -%}
 
@@ -84,41 +84,82 @@
 {%- endmacro %}
 
 
+{% macro compressed_hint(path) -%}
+    {#- When the missing file is there gzip-compressed, the var that reads it. -#}
+    {%- set found = run_query('select count(*) from glob(' ~ sql_string(path ~ '.gz') ~ ')') -%}
+    {%- if found.columns[0].values()[0] > 0 -%}
+        {{- return(" A compressed '" ~ path ~ ".gz' is there: set var raw_file_pattern: '{name}."
+            ~ var('raw_file_format') ~ ".gz' to read it.") -}}
+    {%- endif -%}
+    {{- return('') -}}
+{%- endmacro %}
+
+
 {% macro raw_csv_lines_check(table_name, path) -%}
     {#-
-        Fails on the first malformed line of each CSV file of a source (a field
-        too many or too few, an unterminated quote) with its file, line number
-        and what is wrong. Without it DuckDB's reader stops with a
-        dialect-sniffing error that names neither the line nor the fault, and
-        suggests options that would read broken rows silently. The check reads
-        each file with the dialect fixed and as many text columns as the header
-        has fields (counted with quotes respected), so nothing is sniffed and
-        every fault is recorded with its line (store_rejects). It works per file
-        (store_rejects does not combine with union_by_name) and costs one extra
-        read of each CSV file.
+        Fails on the first unreadable or malformed line of each CSV file of a
+        source with one sentence naming the file, the line and what to do.
+        Without it DuckDB stops with its whole reader dump (options the user
+        never set, fixes they cannot apply) or a dialect-sniffing error that
+        names neither the line nor the fault.
+
+        Two reads with the dialect fixed, so nothing is sniffed, every fault is
+        recorded with its line (store_rejects) and none stops the read: first
+        each line as one text (bytes that are not the encoding of var
+        raw_csv_encoding, a line over DuckDB's 2,000,000-byte limit, gzip bytes
+        in a file named .csv), then the fields of each line, as many text
+        columns as the header has (a field too many or too few, an unterminated
+        quote). It works per file (store_rejects does not combine with
+        union_by_name) and costs two extra reads of each CSV file.
     -#}
+    {%- set delimiter = var('raw_csv_delimiter') -%}
+    {%- set encoding = var('raw_csv_encoding') -%}
     {%- set files = run_query('select file from glob(' ~ sql_string(path) ~ ') order by file') -%}
     {%- for file in files.columns[0].values() -%}
+        {%- set where = "Raw file '" ~ file ~ "' (source '" ~ table_name ~ "')" -%}
+        {%- set whole_lines -%}
+            read_csv(
+                {{ sql_string(file) }}, header = false, columns = {'line_text': 'varchar'},
+                delim = '\x01', quote = '', escape = '', auto_detect = false,
+                strict_mode = false, encoding = {{ sql_string(encoding) }}
+        {%- endset -%}
+        {%- set scan -%}
+            drop table if exists raw_check_errors;
+            drop table if exists raw_check_scans;
+            select count(*) from {{ whole_lines }}, store_rejects = true,
+                rejects_table = 'raw_check_errors', rejects_scan = 'raw_check_scans');
+            select line, error_type from raw_check_errors order by line, error_type limit 1
+        {%- endset -%}
+        {%- set unreadable = run_query(scan) -%}
+        {%- if unreadable.rows | length > 0 -%}
+            {%- do raise_unreadable_line(
+                where, file, unreadable.rows[0]['line'], unreadable.rows[0]['error_type']
+            ) -%}
+        {%- endif -%}
+
         {%- set header_sql -%}
-            select len(regexp_extract_all(header_line, '(?:^|,)("(?:[^"]|"")*"|[^,]*)'))
-            from read_csv(
-                {{ sql_string(file) }}, header = false, columns = {'header_line': 'varchar'},
-                delim = '\x01', quote = '', escape = '', auto_detect = false
-            )
-            limit 1
+            select
+                header_line,
+                len(regexp_extract_all(header_line, {{ sql_string(csv_field_pattern(delimiter)) }}))
+                    as fields
+            from (select trim(line_text, chr(65279)) as header_line from {{ whole_lines }}) limit 1)
         {%- endset -%}
         {%- set header = run_query(header_sql) -%}
         {%- if header.rows | length > 0 -%}
+            {%- if header.rows[0]['fields'] == 1 -%}
+                {%- do raise_if_other_delimiter(where, header.rows[0]['header_line'], delimiter) -%}
+            {%- endif -%}
             {%- set columns = [] -%}
-            {%- for position in range(header.rows[0][0]) -%}
+            {%- for position in range(header.rows[0]['fields']) -%}
                 {%- do columns.append("'field_" ~ position ~ "': 'varchar'") -%}
             {%- endfor -%}
             {%- set check -%}
                 drop table if exists raw_check_errors;
                 drop table if exists raw_check_scans;
                 select count(*) from read_csv(
-                    {{ sql_string(file) }}, header = true, delim = ',', quote = '"',
-                    escape = '"', columns = { {{- columns | join(', ') -}} },
+                    {{ sql_string(file) }}, header = true, delim = {{ sql_string(delimiter) }},
+                    quote = '"', escape = '"', encoding = {{ sql_string(encoding) }},
+                    columns = { {{- columns | join(', ') -}} },
                     auto_detect = false, store_rejects = true,
                     rejects_table = 'raw_check_errors', rejects_scan = 'raw_check_scans'
                 );
@@ -131,12 +172,75 @@
             {%- if errors.rows | length > 0 -%}
                 {%- set error = errors.rows[0] -%}
                 {%- do exceptions.raise_compiler_error(
-                    "Raw file '" ~ file ~ "' (source '" ~ table_name ~ "') is malformed at line "
+                    where ~ " is malformed at line "
                     ~ error['line'] ~ ": " ~ error['error_type'] | lower ~ " ("
                     ~ error['error_message'] ~ "). Fix or remove that line; see"
                     ~ " docs/raw-data-contract.md."
                 ) -%}
             {%- endif -%}
+        {%- endif -%}
+    {%- endfor -%}
+{%- endmacro %}
+
+
+{% macro csv_field_pattern(delimiter) -%}
+    {#- A regular expression matching each field of a CSV line, quotes respected. -#}
+    {%- set d = modules.re.escape(delimiter) -%}
+    {{- return('(?:^|' ~ d ~ ')("(?:[^"]|"")*"|[^' ~ d ~ ']*)') -}}
+{%- endmacro %}
+
+
+{% macro raise_unreadable_line(where, file, line, error_type) -%}
+    {#- One sentence for a line the reader could not take as text, by what is wrong. -#}
+    {%- if error_type == 'INVALID ENCODING' -%}
+        {%- set magic = none -%}
+        {%- if line == 1 and not file.endswith('.gz') -%}
+            {#- Reads the whole file, but only on this failure path. -#}
+            {%- set magic = run_query(
+                'select hex(content[1:2]) from read_blob(' ~ sql_string(file) ~ ')'
+            ).columns[0].values()[0] -%}
+        {%- endif -%}
+        {%- if magic == '1F8B' -%}
+            {%- do exceptions.raise_compiler_error(
+                where ~ " is gzip-compressed but named without .gz: rename it to '"
+                ~ file ~ ".gz' and set var raw_file_pattern: '{name}.csv.gz', or decompress it."
+            ) -%}
+        {%- endif -%}
+        {%- do exceptions.raise_compiler_error(
+            where ~ " is not " ~ var('raw_csv_encoding') ~ " text at line " ~ line
+            ~ " (a latin-1 or Windows export?): save it as UTF-8, or set var"
+            ~ " raw_csv_encoding: latin-1 if every CSV file of the build is latin-1."
+        ) -%}
+    {%- elif error_type == 'LINE SIZE OVER MAXIMUM' -%}
+        {%- do exceptions.raise_compiler_error(
+            where ~ " has a line longer than 2,000,000 bytes at line " ~ line
+            ~ ", more than any record needs: look there for a quote left open or binary"
+            ~ " data, and fix or remove that line."
+        ) -%}
+    {%- endif -%}
+    {%- do exceptions.raise_compiler_error(
+        where ~ " cannot be read at line " ~ line ~ " (" ~ error_type | lower
+        ~ "): fix or remove that line; see docs/raw-data-contract.md."
+    ) -%}
+{%- endmacro %}
+
+
+{% macro raise_if_other_delimiter(where, header_line, delimiter) -%}
+    {#-
+        A header of one field that holds another common delimiter: the file is
+        delimited differently from var raw_csv_delimiter. Said here, because
+        the reader would otherwise report a missing column or a line with too
+        many fields.
+    -#}
+    {%- set names = {',': 'comma', ';': 'semicolon', '\t': 'tab', '|': 'pipe'} -%}
+    {%- for candidate, name in names.items() if candidate != delimiter -%}
+        {%- if header_line.count(candidate) > 0 -%}
+            {%- do exceptions.raise_compiler_error(
+                where ~ " is " ~ name ~ "-delimited (its header has no "
+                ~ names.get(delimiter, delimiter) ~ "): set var raw_csv_delimiter: "
+                ~ tojson(candidate) ~ " if every CSV file of the build is, or save it "
+                ~ names.get(delimiter, delimiter) ~ "-delimited."
+            ) -%}
         {%- endif -%}
     {%- endfor -%}
 {%- endmacro %}

@@ -19,6 +19,8 @@
         {'var': 'raw_data_path', 'is': 'text'},
         {'var': 'raw_file_format', 'is': 'choice', 'choices': ['csv', 'parquet']},
         {'var': 'raw_file_pattern', 'is': 'text', 'null': '{name}.<raw_file_format>'},
+        {'var': 'raw_csv_delimiter', 'is': 'choice', 'choices': [',', ';', '\t', '|']},
+        {'var': 'raw_csv_encoding', 'is': 'choice', 'choices': ['utf-8', 'latin-1', 'utf-16']},
         {'var': 'as_of_date', 'is': 'date', 'null': 'derived from the data'},
         {'var': 'as_of_tolerance_days', 'is': 'integer', 'min': 0},
         {'var': 'as_of_date_quantile', 'is': 'number', 'min': 0, 'max': 1},
@@ -79,7 +81,7 @@
             {%- set words = words ~ ' and at most ' ~ rule['max'] -%}
         {%- endif -%}
     {%- elif kind == 'choice' -%}
-        {%- set words = 'one of ' ~ rule['choices'] | join(', ') -%}
+        {%- set words = 'one of ' ~ rule['choices'] | map('tojson') | join(', ') -%}
     {%- elif kind == 'list' -%}
         {%- set words = 'a list of ' ~ rule['choices'] | join(', ') -%}
     {%- elif kind == 'features' -%}
