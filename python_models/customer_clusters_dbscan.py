@@ -19,6 +19,7 @@ from segmentation.clustering import (
     cluster_customers,
     diagnostics_json,
 )
+from segmentation.dbt_logging import captured_warnings
 
 logger = logging.getLogger("segmentation")
 
@@ -58,9 +59,12 @@ def model(dbt, session):
         "dbscan_max_largest_cluster_share": dbt.config.get("dbscan_max_largest_cluster_share"),
         "dbscan_random_state": dbt.config.get("dbscan_random_state"),
     }
-    config = ClusteringConfig.from_getter(settings.get)
-    features = to_pandas(dbt.ref("customer_features"), ("customer_id", *config.features))
-    result = cluster_customers(features, config)
+    # Warnings reach dbt's log and are kept with the diagnostics (segmentation/dbt_logging.py).
+    with captured_warnings() as warnings:
+        config = ClusteringConfig.from_getter(settings.get)
+        features = to_pandas(dbt.ref("customer_features"), ("customer_id", *config.features))
+        result = cluster_customers(features, config)
+    result.diagnostics["warnings"] = warnings
     frame = result.assignments
     payload = diagnostics_json(result.diagnostics)
     logger.info("clustering diagnostics: %s", payload)

@@ -52,7 +52,10 @@ final as (
             as projection_seconds,
         (payload.diagnostics -> 'step_seconds' ->> 'quality_seconds')::double
             as quality_seconds,
-        (payload.diagnostics -> 'step_seconds' ->> 'total_seconds')::double as total_seconds
+        (payload.diagnostics -> 'step_seconds' ->> 'total_seconds')::double as total_seconds,
+        coalesce(
+            from_json(payload.diagnostics -> 'warnings', '["varchar"]'), []::varchar[]
+        ) as warnings
     from build
     cross join payload
 )
