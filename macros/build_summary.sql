@@ -1,0 +1,108 @@
+{#
+    The few lines a person reads at the end of a build (on-run-end in
+    dbt_project.yml): as-of date, customers, segments and their sizes, rejected
+    rows, warnings, and whether BI got the new version and where it is.
+#}
+
+{% macro build_summary(results) -%}
+    {#-
+        Figures are read only from models this invocation built: after a
+        failure the tables may still hold an older build's, which the summary
+        must not pass off as this one's.
+    -#}
+    {%- if not execute or flags.WHICH not in ['build', 'run'] -%}
+        {{- return('') -}}
+    {%- endif -%}
+    {%- set status = {} -%}
+    {%- for result in results if result.node.resource_type == 'model' -%}
+        {%- do status.update({result.node.name: result.status | string}) -%}
+    {%- endfor -%}
+    {%- set lines = [] -%}
+    {%- set warnings = [] -%}
+
+    {%- if status.get('clustering_diagnostics') == 'success'
+        and status.get('segment_summary') == 'success' -%}
+        {%- set build = run_query(
+            'select as_of_date, customers from ' ~ summary_relation('clustering_diagnostics')
+        ).rows[0] -%}
+        {%- set clustering_warnings = run_query(
+            'select unnest(warnings) from ' ~ summary_relation('clustering_diagnostics')
+        ) -%}
+        {%- do warnings.extend(clustering_warnings.columns[0].values()) -%}
+        {%- set segments = run_query(
+            'select segment_name, customers from ' ~ summary_relation('segment_summary')
+            ~ ' order by customers desc, segment_name'
+        ) -%}
+        {%- set sizes = [] -%}
+        {%- for row in segments.rows -%}
+            {%- do sizes.append(row['segment_name'] ~ ' ' ~ '{:,}'.format(row['customers'])) -%}
+        {%- endfor -%}
+        {%- do lines.append('as-of date ' ~ build['as_of_date'] ~ ', ' ~ '{:,}'.format(build['customers'])
+            ~ ' customers in ' ~ segments.rows | length ~ ' segments: ' ~ sizes | join(', ')) -%}
+    {%- endif -%}
+
+    {%- if status.get('rejected_rows') == 'success' -%}
+        {%- set rejects = run_query(
+            'select source_name, count(*) as rejected, count(*) filter (where reject_reason not in'
+            ~ " ('duplicate', 'superseded')) as defects from " ~ summary_relation('rejected_rows')
+            ~ ' group by source_name order by source_name'
+        ) -%}
+        {%- set counts = [] -%}
+        {%- for row in rejects.rows -%}
+            {%- do counts.append(row['source_name'] ~ ' ' ~ '{:,}'.format(row['rejected'])
+                ~ ' (' ~ '{:,}'.format(row['defects']) ~ ' defective)') -%}
+        {%- endfor -%}
+        {%- do lines.append('rejected rows (table rejected_rows, re-deliveries and old versions'
+            ~ ' included): ' ~ (counts | join(', ') or 'none')) -%}
+    {%- endif -%}
+
+    {%- if status.get('source_matching') == 'success' -%}
+        {%- set matching = run_query(
+            'select source_name, customers, match_share, likely_cause from '
+            ~ summary_relation('source_matching') ~ ' where customers > 0 order by source_name'
+        ) -%}
+        {%- set shares = [] -%}
+        {%- for row in matching.rows -%}
+            {%- do shares.append(row['source_name'] ~ ' ' ~ '{:.1%}'.format(row['match_share'])) -%}
+            {%- if row['likely_cause'] -%}
+                {%- do warnings.append('source ' ~ row['source_name'] ~ ' has customer ids that match'
+                    ~ ' another source only once ' ~ row['likely_cause'] | replace('_', ' ')
+                    ~ ' are ignored (table source_matching; var customer_id_normalization)') -%}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- do lines.append('customers found in another source: ' ~ shares | join(', ')) -%}
+    {%- endif -%}
+
+    {%- do lines.append('warnings: ' ~ (warnings | join('; ') if warnings else 'none')) -%}
+    {%- do lines.append(publish_outcome(status.get('publish_marts'))) -%}
+
+    {{- log('Build summary:\n  ' ~ lines | join('\n  '), info=true) -}}
+    {{- return('') -}}
+{%- endmacro %}
+
+
+{% macro summary_relation(name) -%}
+    {{- return(adapter.get_relation(database=target.database, schema=target.schema, identifier=name)) -}}
+{%- endmacro %}
+
+
+{% macro publish_outcome(publish_status) -%}
+    {#- Where BI reads, and whether this build is what it reads. -#}
+    {%- set current = publish_dir() ~ '/current' -%}
+    {%- if flags.EMPTY -%}
+        {{- return('BI: nothing published by an --empty build') -}}
+    {%- elif publish_status == 'success' -%}
+        {%- set overridden = run_query(
+            "select string_agg(check_name, ', ') from " ~ summary_relation('publish_audit')
+            ~ " where verdict = 'overridden'"
+        ).columns[0].values()[0] -%}
+        {{- return('BI: published to ' ~ current ~ ' (segments.duckdb and one Parquet file per mart)'
+            ~ (', audits overridden by var publish_override: ' ~ overridden if overridden else '')) -}}
+    {%- elif publish_status == 'error' -%}
+        {{- return('BI: NOT published, the audit refused this build (above, and table publish_audit);'
+            ~ ' BI still reads the previous version in ' ~ current) -}}
+    {%- elif publish_status is not none -%}
+        {{- return('BI: NOT published, an earlier step failed; BI still reads ' ~ current) -}}
+    {%- endif -%}
+    {{- return('BI: not published (publish_marts was not selected); BI reads ' ~ current) -}}
+{%- endmacro %}
