@@ -7,6 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DBT    := $(BIN)/dbt
+WAREHOUSE := $${SEGMENTATION_DB_PATH:-warehouse/segmentation.duckdb}
 
 export DBT_PROFILES_DIR := $(CURDIR)
 
@@ -19,9 +20,13 @@ $(STAMP): requirements.txt pyproject.toml
 	touch $(STAMP)
 
 ## build: build the warehouse from the committed sample data and write the report
+# The preflight turns a warehouse file held by another process into one sentence
+# (dbt would print about 200 lines of tracebacks); dbt's own summary ends the build.
 build: $(STAMP)
+	@$(BIN)/python -m segmentation.preflight --db $(WAREHOUSE)
 	$(DBT) build
-	$(BIN)/python -m segmentation.report --db $${SEGMENTATION_DB_PATH:-warehouse/segmentation.duckdb} --out reports/segment_report.html
+	$(BIN)/python -m segmentation.report --db $(WAREHOUSE) --out reports/segment_report.html
+	@echo "Report for marketing: reports/segment_report.html"
 
 ## test: every check CI runs: linters, dbt's tests on the sample, pytest
 test: lint dbt-test pytest
@@ -31,11 +36,16 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check segmentation python_models tests benchmarks
 	$(BIN)/sqlfluff lint models tests analyses macros
 
-# Publishes to a throwaway folder too: a test run must not replace what BI tools read.
+# Builds and publishes inside target/ci (ignored, removed by `make clean`): a test run
+# must not replace what BI tools read, nor leave files outside the project. Started
+# clean, so the publish audit compares nothing and a leftover cannot refuse it.
+CI_DIR := target/ci
 dbt-test: $(STAMP)
-	SEGMENTATION_DB_PATH=$${TMPDIR:-/tmp}/segmentation-ci-$$$$.duckdb \
-	SEGMENTATION_PUBLISH_DIR=$${TMPDIR:-/tmp}/segmentation-ci-$$$$-published \
-	$(DBT) build --target-path target/ci
+	rm -rf $(CI_DIR)/segmentation.duckdb $(CI_DIR)/segmentation.duckdb.wal $(CI_DIR)/published
+	mkdir -p $(CI_DIR)
+	SEGMENTATION_DB_PATH=$(CI_DIR)/segmentation.duckdb \
+	SEGMENTATION_PUBLISH_DIR=$(CI_DIR)/published \
+	$(DBT) build --target-path $(CI_DIR)
 
 pytest: $(STAMP)
 	$(BIN)/pytest
