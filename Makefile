@@ -47,8 +47,10 @@ dbt-test: $(STAMP)
 	SEGMENTATION_PUBLISH_DIR=$(CI_DIR)/published \
 	$(DBT) build --target-path $(CI_DIR)
 
+# Temporary files under target/ (ignored, cleared at each run), never left in /tmp.
 pytest: $(STAMP)
-	$(BIN)/pytest
+	mkdir -p target
+	$(BIN)/pytest --basetemp=target/pytest
 
 ## bench: pipeline vs the pandas-notebook baseline vs the DuckDB scan floor (see BENCHMARKS.md)
 ## 10k and 100k customers; BENCH_ARGS="--large" adds 1M, "--update-benchmarks-md" writes the table
