@@ -1,0 +1,96 @@
+"""Every var is checked before any work starts, and a bad one never reaches BI.
+
+All bad settings go into one invocation against a copy of the shared pipeline
+build: the on-run-start check must name each var with its value and what is
+allowed, build nothing, and leave the published `current` as it was. The rule
+table is read from the macro file, so a var added without a rule is caught.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import PipelineBuild
+from dbt_project_runner import PROJECT_DIR, DbtResult, run_dbt
+
+from segmentation import publish as pub
+
+# var -> (bad value, text the message must hold about what is allowed)
+BAD_SETTINGS = {
+    "raw_file_format": ("xlsx", 'one of "csv", "parquet"'),
+    "raw_csv_delimiter": (":", 'one of ",", ";", "\\t", "|"'),
+    "raw_csv_encoding": ("cp1252", 'one of "utf-8", "latin-1", "utf-16"'),
+    "as_of_date": ("not-a-date", "a date written YYYY-MM-DD, or null"),
+    "min_valid_date": ("1990-02-30", "a date written YYYY-MM-DD"),
+    "max_reject_share": (2, "a number of at least 0 and at most 1"),
+    "engagement_window_months": (0, "an integer of at least 1 and at most 63"),
+    "customer_id_normalization": (["titlecase"], "a list of lower, remove_whitespace"),
+    "cluster_features": (["recency_days", "frequncy"], "a list of columns of customer_features"),
+    "dbscan_eps": (-1, "a number above 0, or null"),
+    "dbscan_min_samples": (0, "an integer of at least 2, or null"),
+    "dbscan_max_exact_rows": (1.5, "an integer of at least 1"),
+    "min_source_match_share": ("high", "a number of at least 0 and at most 1"),
+    "publish_override": ("maybe", "true or false"),
+}
+
+
+@pytest.fixture(scope="module")
+def bad_settings(
+    pipeline_build: PipelineBuild, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[DbtResult, Path]:
+    workdir = tmp_path_factory.mktemp("bad_settings") / "dbt"
+    workdir.mkdir()
+    shutil.copy(pipeline_build.result.db_path, workdir / "warehouse.duckdb")
+    shutil.copytree(pipeline_build.workdir / "published", workdir / "published", symlinks=True)
+    dbt_vars = {"raw_data_path": str(pipeline_build.raw)}
+    dbt_vars |= {name: value for name, (value, _) in BAD_SETTINGS.items()}
+    return run_dbt(workdir, ["build", "--exclude", "resource_type:unit_test"], dbt_vars), workdir
+
+
+def _message_line(result: DbtResult, var: str) -> str:
+    lines = [line for line in result.output.splitlines() if f"- var {var} is " in line]
+    assert len(lines) == 1, f"var {var} not named once in:\n{result.output[-4000:]}"
+    return lines[0]
+
+
+@pytest.mark.parametrize("var", sorted(BAD_SETTINGS))
+def test_a_bad_var_is_named_with_its_value_and_what_is_allowed(bad_settings, var: str) -> None:
+    result, _ = bad_settings
+    value, allowed = BAD_SETTINGS[var]
+    line = _message_line(result, var)
+    assert f"- var {var} is {json.dumps(value)} (" in line, line
+    assert allowed in line, line
+
+
+def test_an_unknown_feature_lists_the_features_that_exist(bad_settings) -> None:
+    result, _ = bad_settings
+    line = _message_line(result, "cluster_features")
+    assert "unknown: frequncy" in line
+    for feature in ("recency_days", "frequency", "monetary", "credit_utilisation"):
+        assert re.search(rf"\b{feature}\b", line.split("customer_features:")[1]), feature
+
+
+def test_bad_settings_stop_the_build_before_any_work_and_keep_current(
+    bad_settings, pipeline_build: PipelineBuild
+) -> None:
+    result, workdir = bad_settings
+    assert not result.ok
+    assert "Bad setting, nothing was built" in result.output
+    assert "Traceback" not in result.output
+    assert " START sql " not in result.output and " START python " not in result.output
+    link = os.readlink(workdir / "published" / pub.CURRENT_LINK)
+    assert link == os.readlink(pipeline_build.workdir / "published" / pub.CURRENT_LINK)
+
+
+def test_every_project_var_has_a_rule() -> None:
+    """A var added to dbt_project.yml without a line in var_rules() goes unchecked."""
+    project_vars = set(yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"])
+    rules = (PROJECT_DIR / "macros" / "validate_vars.sql").read_text()
+    ruled = set(re.findall(r"\{'var': '([a-z0-9_]+)'", rules))
+    assert project_vars - ruled == set()
