@@ -20,15 +20,18 @@
     {%- set lines = [] -%}
     {%- set warnings = [] -%}
 
+    {%- if status.get('clustering_diagnostics') == 'success' -%}
+        {%- set clustering_warnings = run_query(
+            'select unnest(warnings) from ' ~ summary_relation('clustering_diagnostics')
+        ) -%}
+        {%- do warnings.extend(clustering_warnings.columns[0].values()) -%}
+    {%- endif -%}
+
     {%- if status.get('clustering_diagnostics') == 'success'
         and status.get('segment_summary') == 'success' -%}
         {%- set build = run_query(
             'select as_of_date, customers from ' ~ summary_relation('clustering_diagnostics')
         ).rows[0] -%}
-        {%- set clustering_warnings = run_query(
-            'select unnest(warnings) from ' ~ summary_relation('clustering_diagnostics')
-        ) -%}
-        {%- do warnings.extend(clustering_warnings.columns[0].values()) -%}
         {%- set segments = run_query(
             'select segment_name, customers from ' ~ summary_relation('segment_summary')
             ~ ' order by customers desc, segment_name'
@@ -37,8 +40,9 @@
         {%- for row in segments.rows -%}
             {%- do sizes.append(row['segment_name'] ~ ' ' ~ '{:,}'.format(row['customers'])) -%}
         {%- endfor -%}
-        {%- do lines.append('as-of date ' ~ build['as_of_date'] ~ ', ' ~ '{:,}'.format(build['customers'])
-            ~ ' customers in ' ~ segments.rows | length ~ ' segments: ' ~ sizes | join(', ')) -%}
+        {%- do lines.append('as-of date ' ~ build['as_of_date'] ~ ', '
+            ~ '{:,}'.format(build['customers']) ~ ' customers in ' ~ segments.rows | length
+            ~ ' segments: ' ~ sizes | join(', ')) -%}
     {%- endif -%}
 
     {%- if status.get('rejected_rows') == 'success' -%}
