@@ -69,9 +69,10 @@
         {%- for row in matching.rows -%}
             {%- do shares.append(row['source_name'] ~ ' ' ~ '{:.1%}'.format(row['match_share'])) -%}
             {%- if row['likely_cause'] -%}
-                {%- do warnings.append('source ' ~ row['source_name'] ~ ' has customer ids that match'
-                    ~ ' another source only once ' ~ row['likely_cause'] | replace('_', ' ')
-                    ~ ' are ignored (table source_matching; var customer_id_normalization)') -%}
+                {%- do warnings.append('source ' ~ row['source_name']
+                    ~ ' has customer ids that match another source only once '
+                    ~ row['likely_cause'] | replace('_', ' ') ~ ' are ignored'
+                    ~ ' (table source_matching; var customer_id_normalization)') -%}
             {%- endif -%}
         {%- endfor -%}
         {%- do lines.append('customers found in another source: ' ~ shares | join(', ')) -%}
@@ -86,7 +87,10 @@
 
 
 {% macro summary_relation(name) -%}
-    {{- return(adapter.get_relation(database=target.database, schema=target.schema, identifier=name)) -}}
+    {#- A model of this project by name, where the build wrote it. -#}
+    {{- return(adapter.get_relation(
+        database=target.database, schema=target.schema, identifier=name
+    )) -}}
 {%- endmacro %}
 
 

@@ -22,8 +22,11 @@
     -#}
     {%- set steps = customer_id_normalizations() -%}
     {%- set expression = namespace(sql='trim(' ~ raw_expression ~ ')') -%}
-    {%- for step in var('customer_id_normalization') or [] -%}
-        {%- set expression.sql = steps[step] | replace('{id}', expression.sql) -%}
+    {%- set chosen = var('customer_id_normalization') or [] -%}
+    {#- A comma-separated text is a list too, as validate_vars reads it. -#}
+    {%- for step in (chosen.split(',') if chosen is string else chosen) -%}
+        {%- set step_sql = steps.get(step | trim, '{id}') -%}
+        {%- set expression.sql = step_sql | replace('{id}', expression.sql) -%}
     {%- endfor -%}
     nullif({{ expression.sql }}, '')
 {%- endmacro %}

@@ -33,7 +33,9 @@
     {%- if execute -%}
         {%- set current = publish_dir() ~ '/current' -%}
         {%- set segments_file = current ~ '/customer_segments.parquet' -%}
-        {%- set found = run_query('select count(*) from glob(' ~ sql_string(segments_file) ~ ')') -%}
+        {%- set found = run_query(
+            'select count(*) from glob(' ~ sql_string(segments_file) ~ ')'
+        ) -%}
         {%- set published = found.columns[0].values()[0] > 0 -%}
     {%- endif -%}
     {%- if published -%}
@@ -43,7 +45,9 @@
                 select version::varchar
                 from read_json_auto({{ sql_string(current ~ '/manifest.json') }})
             ) as version
-        from ({{ segment_metrics('read_parquet(' ~ sql_string(segments_file) ~ ')') }}) as metrics
+        from (
+            {{ segment_metrics('read_parquet(' ~ sql_string(segments_file) ~ ')') }}
+        ) as metrics
     {%- else -%}
         select
             null::bigint as customers,
@@ -71,4 +75,10 @@
     from {{ ref('publish_audit') }}
     where verdict = 'fail'
     having count(*) > 0
+{%- endmacro %}
+
+
+{% macro is_empty_build() -%}
+    {#- `dbt build --empty`: every ref reads no rows and publish_marts publishes nothing. -#}
+    {{- return(flags is defined and flags.EMPTY is true) -}}
 {%- endmacro %}

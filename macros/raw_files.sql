@@ -112,8 +112,6 @@
         quote). It works per file (store_rejects does not combine with
         union_by_name) and costs two extra reads of each CSV file.
     -#}
-    {%- set delimiter = var('raw_csv_delimiter') -%}
-    {%- set encoding = var('raw_csv_encoding') -%}
     {%- set files = run_query('select file from glob(' ~ sql_string(path) ~ ') order by file') -%}
     {%- for file in files.columns[0].values() -%}
         {%- set where = "Raw file '" ~ file ~ "' (source '" ~ table_name ~ "')" -%}
@@ -121,7 +119,7 @@
             read_csv(
                 {{ sql_string(file) }}, header = false, columns = {'line_text': 'varchar'},
                 delim = '\x01', quote = '', escape = '', auto_detect = false,
-                strict_mode = false, encoding = {{ sql_string(encoding) }}
+                strict_mode = false, encoding = {{ sql_string(var('raw_csv_encoding')) }}
         {%- endset -%}
         {%- set scan -%}
             drop table if exists raw_check_errors;
@@ -136,50 +134,52 @@
                 where, file, unreadable.rows[0]['line'], unreadable.rows[0]['error_type']
             ) -%}
         {%- endif -%}
-
         {%- set header_sql -%}
-            select
-                header_line,
-                len(regexp_extract_all(header_line, {{ sql_string(csv_field_pattern(delimiter)) }}))
-                    as fields
-            from (select trim(line_text, chr(65279)) as header_line from {{ whole_lines }}) limit 1)
+            select trim(line_text, chr(65279)) as header_line from {{ whole_lines }}) limit 1
         {%- endset -%}
         {%- set header = run_query(header_sql) -%}
         {%- if header.rows | length > 0 -%}
-            {%- if header.rows[0]['fields'] == 1 -%}
-                {%- do raise_if_other_delimiter(where, header.rows[0]['header_line'], delimiter) -%}
-            {%- endif -%}
-            {%- set columns = [] -%}
-            {%- for position in range(header.rows[0]['fields']) -%}
-                {%- do columns.append("'field_" ~ position ~ "': 'varchar'") -%}
-            {%- endfor -%}
-            {%- set check -%}
-                drop table if exists raw_check_errors;
-                drop table if exists raw_check_scans;
-                select count(*) from read_csv(
-                    {{ sql_string(file) }}, header = true, delim = {{ sql_string(delimiter) }},
-                    quote = '"', escape = '"', encoding = {{ sql_string(encoding) }},
-                    columns = { {{- columns | join(', ') -}} },
-                    auto_detect = false, store_rejects = true,
-                    rejects_table = 'raw_check_errors', rejects_scan = 'raw_check_scans'
-                );
-                select line, error_type, error_message
-                from raw_check_errors
-                order by line, error_type
-                limit 1
-            {%- endset -%}
-            {%- set errors = run_query(check) -%}
-            {%- if errors.rows | length > 0 -%}
-                {%- set error = errors.rows[0] -%}
-                {%- do exceptions.raise_compiler_error(
-                    where ~ " is malformed at line "
-                    ~ error['line'] ~ ": " ~ error['error_type'] | lower ~ " ("
-                    ~ error['error_message'] ~ "). Fix or remove that line; see"
-                    ~ " docs/raw-data-contract.md."
-                ) -%}
-            {%- endif -%}
+            {%- do raw_csv_fields_check(where, file, header.rows[0]['header_line']) -%}
         {%- endif -%}
     {%- endfor -%}
+{%- endmacro %}
+
+
+{% macro raw_csv_fields_check(where, file, header_line) -%}
+    {#- The second read of raw_csv_lines_check: each line's fields against the header's. -#}
+    {%- set delimiter = var('raw_csv_delimiter') -%}
+    {%- set fields = run_query(
+        'select len(regexp_extract_all(' ~ sql_string(header_line) ~ ', '
+        ~ sql_string(csv_field_pattern(delimiter)) ~ '))'
+    ).columns[0].values()[0] -%}
+    {%- do raise_if_other_delimiter(where, header_line, fields, delimiter) -%}
+    {%- set columns = [] -%}
+    {%- for position in range(fields) -%}
+        {%- do columns.append("'field_" ~ position ~ "': 'varchar'") -%}
+    {%- endfor -%}
+    {%- set check -%}
+        drop table if exists raw_check_errors;
+        drop table if exists raw_check_scans;
+        select count(*) from read_csv(
+            {{ sql_string(file) }}, header = true, delim = {{ sql_string(delimiter) }},
+            quote = '"', escape = '"', encoding = {{ sql_string(var('raw_csv_encoding')) }},
+            columns = { {{- columns | join(', ') -}} },
+            auto_detect = false, store_rejects = true,
+            rejects_table = 'raw_check_errors', rejects_scan = 'raw_check_scans'
+        );
+        select line, error_type, error_message
+        from raw_check_errors
+        order by line, error_type
+        limit 1
+    {%- endset -%}
+    {%- set errors = run_query(check) -%}
+    {%- if errors.rows | length > 0 -%}
+        {%- do exceptions.raise_compiler_error(
+            where ~ " is malformed at line " ~ errors.rows[0]['line'] ~ ": "
+            ~ errors.rows[0]['error_type'] | lower ~ " (" ~ errors.rows[0]['error_message']
+            ~ "). Fix or remove that line; see docs/raw-data-contract.md."
+        ) -%}
+    {%- endif -%}
 {%- endmacro %}
 
 
@@ -192,40 +192,35 @@
 
 {% macro raise_unreadable_line(where, file, line, error_type) -%}
     {#- One sentence for a line the reader could not take as text, by what is wrong. -#}
-    {%- if error_type == 'INVALID ENCODING' -%}
-        {%- set magic = none -%}
-        {%- if line == 1 and not file.endswith('.gz') -%}
-            {#- Reads the whole file, but only on this failure path. -#}
-            {%- set magic = run_query(
-                'select hex(content[1:2]) from read_blob(' ~ sql_string(file) ~ ')'
-            ).columns[0].values()[0] -%}
-        {%- endif -%}
-        {%- if magic == '1F8B' -%}
-            {%- do exceptions.raise_compiler_error(
-                where ~ " is gzip-compressed but named without .gz: rename it to '"
-                ~ file ~ ".gz' and set var raw_file_pattern: '{name}.csv.gz', or decompress it."
-            ) -%}
-        {%- endif -%}
-        {%- do exceptions.raise_compiler_error(
-            where ~ " is not " ~ var('raw_csv_encoding') ~ " text at line " ~ line
-            ~ " (a latin-1 or Windows export?): save it as UTF-8, or set var"
-            ~ " raw_csv_encoding: latin-1 if every CSV file of the build is latin-1."
-        ) -%}
-    {%- elif error_type == 'LINE SIZE OVER MAXIMUM' -%}
-        {%- do exceptions.raise_compiler_error(
-            where ~ " has a line longer than 2,000,000 bytes at line " ~ line
-            ~ ", more than any record needs: look there for a quote left open or binary"
-            ~ " data, and fix or remove that line."
-        ) -%}
-    {%- endif -%}
-    {%- do exceptions.raise_compiler_error(
+    {%- set gzipped = error_type == 'INVALID ENCODING' and line == 1
+        and not file.endswith('.gz') and is_gzip(file) -%}
+    {%- set messages = {
+        'gzip': where ~ " is gzip-compressed but named without .gz: rename it to '" ~ file
+            ~ ".gz' and set var raw_file_pattern: '{name}.csv.gz', or decompress it.",
+        'INVALID ENCODING': where ~ " is not " ~ var('raw_csv_encoding') ~ " text at line "
+            ~ line ~ " (a latin-1 or Windows export?): save it as UTF-8, or set var"
+            ~ " raw_csv_encoding: latin-1 if every CSV file of the build is latin-1.",
+        'LINE SIZE OVER MAXIMUM': where ~ " has a line longer than 2,000,000 bytes at line "
+            ~ line ~ ", more than any record needs: look there for a quote left open or"
+            ~ " binary data, and fix or remove that line.",
+    } -%}
+    {%- do exceptions.raise_compiler_error(messages.get(
+        'gzip' if gzipped else error_type,
         where ~ " cannot be read at line " ~ line ~ " (" ~ error_type | lower
         ~ "): fix or remove that line; see docs/raw-data-contract.md."
-    ) -%}
+    )) -%}
 {%- endmacro %}
 
 
-{% macro raise_if_other_delimiter(where, header_line, delimiter) -%}
+{% macro is_gzip(file) -%}
+    {#- Whether a file starts with gzip's magic bytes; reads the whole file, so only on failure. -#}
+    {{- return(run_query(
+        "select hex(content[1:2]) = '1F8B' from read_blob(" ~ sql_string(file) ~ ")"
+    ).columns[0].values()[0]) -}}
+{%- endmacro %}
+
+
+{% macro raise_if_other_delimiter(where, header_line, fields, delimiter) -%}
     {#-
         A header of one field that holds another common delimiter: the file is
         delimited differently from var raw_csv_delimiter. Said here, because
@@ -233,16 +228,16 @@
         many fields.
     -#}
     {%- set names = {',': 'comma', ';': 'semicolon', '\t': 'tab', '|': 'pipe'} -%}
-    {%- for candidate, name in names.items() if candidate != delimiter -%}
-        {%- if header_line.count(candidate) > 0 -%}
-            {%- do exceptions.raise_compiler_error(
-                where ~ " is " ~ name ~ "-delimited (its header has no "
-                ~ names.get(delimiter, delimiter) ~ "): set var raw_csv_delimiter: "
-                ~ tojson(candidate) ~ " if every CSV file of the build is, or save it "
-                ~ names.get(delimiter, delimiter) ~ "-delimited."
-            ) -%}
-        {%- endif -%}
-    {%- endfor -%}
+    {%- set found = names.keys() | reject('equalto', delimiter) | select('in', header_line)
+        | list -%}
+    {%- if fields == 1 and found -%}
+        {%- do exceptions.raise_compiler_error(
+            where ~ " is " ~ names[found[0]] ~ "-delimited (its header has no "
+            ~ names.get(delimiter, delimiter) ~ "): set var raw_csv_delimiter: "
+            ~ tojson(found[0]) ~ " if every CSV file of the build is, or save it "
+            ~ names.get(delimiter, delimiter) ~ "-delimited."
+        ) -%}
+    {%- endif -%}
 {%- endmacro %}
 
 

@@ -71,15 +71,10 @@
     {#- What a rule allows, in words, for the message. -#}
     {%- set kind = rule['is'] -%}
     {%- if kind in ['integer', 'number'] -%}
-        {%- set words = ('an integer' if kind == 'integer' else 'a number') -%}
-        {%- if 'above' in rule -%}
-            {%- set words = words ~ ' above ' ~ rule['above'] -%}
-        {%- elif 'min' in rule -%}
-            {%- set words = words ~ ' of at least ' ~ rule['min'] -%}
-        {%- endif -%}
-        {%- if 'max' in rule -%}
-            {%- set words = words ~ ' and at most ' ~ rule['max'] -%}
-        {%- endif -%}
+        {%- set words = ('an integer' if kind == 'integer' else 'a number')
+            ~ (' above ' ~ rule['above'] if 'above' in rule else '')
+            ~ (' of at least ' ~ rule['min'] if 'min' in rule and 'above' not in rule else '')
+            ~ (' and at most ' ~ rule['max'] if 'max' in rule else '') -%}
     {%- elif kind == 'choice' -%}
         {%- set words = 'one of ' ~ rule['choices'] | map('tojson') | join(', ') -%}
     {%- elif kind == 'list' -%}
@@ -102,54 +97,55 @@
 
 
 {% macro var_problem(rule, value) -%}
-    {#- Why `value` breaks `rule`, or an empty string when it is fine. -#}
+    {#-
+        Why `value` breaks `rule`, or an empty string when it is fine. One
+        expression per kind, evaluated only for its kind, so a number is never
+        compared with a text.
+    -#}
     {%- set kind = rule['is'] -%}
-    {%- if value is none -%}
-        {{- return('' if 'null' in rule else 'it must be set') -}}
+    {%- set numeric = value is number and value is not boolean
+        and (kind != 'integer' or value is integer) -%}
+    {%- set problem = ('' if 'null' in rule else 'it must be set') if value is none
+        else (('it is not ' ~ ('an integer' if kind == 'integer' else 'a number'))
+            if not numeric else ('it is out of range' if out_of_range(rule, value) else ''))
+        if kind in ['integer', 'number']
+        else ('' if value is boolean else 'it is not true or false') if kind == 'boolean'
+        else ('' if value in rule['choices'] else 'it is not one of the choices')
+        if kind == 'choice'
+        else list_problem(value, rule.get('choices') or cluster_feature_columns())
+        if kind in ['list', 'features']
+        else ('' if is_date(value) else 'it is not a date') if kind == 'date'
+        else ('' if value is string and value | trim != '' else 'it is not a non-empty text')
+    -%}
+    {{- return(problem) -}}
+{%- endmacro %}
+
+
+{% macro out_of_range(rule, value) -%}
+    {{- return(('above' in rule and value <= rule['above'])
+        or ('min' in rule and value < rule['min'])
+        or ('max' in rule and value > rule['max'])) -}}
+{%- endmacro %}
+
+
+{% macro list_problem(value, allowed) -%}
+    {#- A comma-separated text is read as a list, as the clustering reads it. -#}
+    {%- set items = value.split(',') | map('trim') | reject('equalto', '') | list
+        if value is string else value -%}
+    {%- if items is not sequence or items | length == 0 -%}
+        {{- return('it is not a list') -}}
     {%- endif -%}
-    {%- if kind in ['integer', 'number'] -%}
-        {%- if value is boolean or value is not number
-            or (kind == 'integer' and value is not integer) -%}
-            {{- return('it is not ' ~ ('an integer' if kind == 'integer' else 'a number')) -}}
-        {%- endif -%}
-        {%- if ('above' in rule and value <= rule['above'])
-            or ('min' in rule and value < rule['min'])
-            or ('max' in rule and value > rule['max']) -%}
-            {{- return('it is out of range') -}}
-        {%- endif -%}
-    {%- elif kind == 'boolean' -%}
-        {%- if value is not boolean -%}
-            {{- return('it is not true or false') -}}
-        {%- endif -%}
-    {%- elif kind == 'choice' -%}
-        {%- if value not in rule['choices'] -%}
-            {{- return('it is not one of the choices') -}}
-        {%- endif -%}
-    {%- elif kind in ['list', 'features'] -%}
-        {%- set allowed = rule['choices'] if kind == 'list' else cluster_feature_columns() -%}
-        {#- A comma-separated text is read as a list, as the clustering reads it. -#}
-        {%- set items = value.split(',') | map('trim') | reject('equalto', '') | list
-            if value is string else value -%}
-        {%- if items is not sequence or items | length == 0 -%}
-            {{- return('it is not a list') -}}
-        {%- endif -%}
-        {%- set unknown = [] -%}
-        {%- for item in items if item not in allowed -%}
-            {%- do unknown.append(item | string) -%}
-        {%- endfor -%}
-        {%- if unknown -%}
-            {{- return('unknown: ' ~ unknown | join(', ')) -}}
-        {%- endif -%}
-    {%- elif kind == 'date' -%}
-        {%- set text = value | string -%}
-        {%- set parsed = run_query('select try_strptime(' ~ sql_string(text) ~ ", '%Y-%m-%d')") -%}
-        {%- if parsed.columns[0].values()[0] is none -%}
-            {{- return('it is not a date') -}}
-        {%- endif -%}
-    {%- elif value is not string or value | trim == '' -%}
-        {{- return('it is not a non-empty text') -}}
-    {%- endif -%}
-    {{- return('') -}}
+    {%- set unknown = items | reject('in', allowed) | map('string') | list -%}
+    {{- return('unknown: ' ~ unknown | join(', ') if unknown else '') -}}
+{%- endmacro %}
+
+
+{% macro is_date(value) -%}
+    {#- Parsed by DuckDB, as the models will parse it; YAML may already give a date. -#}
+    {%- set parsed = run_query(
+        'select try_strptime(' ~ sql_string(value | string) ~ ", '%Y-%m-%d')"
+    ) -%}
+    {{- return(parsed.columns[0].values()[0] is not none) -}}
 {%- endmacro %}
 
 

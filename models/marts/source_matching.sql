@@ -90,16 +90,19 @@ near_match_counts as (
             as near_matches_whitespace,
         coalesce(sum(near_matched_customers) filter (where variant_name = 'leading_zeros'), 0)
             as near_matches_leading_zeros,
-        first(variant_name order by near_matched_customers desc, variant_name)
-            filter (where near_matched_customers > 0) as likely_variant
+        first(
+            variant_name order by near_matched_customers desc, variant_name asc
+        ) filter (where near_matched_customers > 0) as likely_variant
     from near_matches
     group by source_name
 ),
 
 sources as (
-    select *
+    select
+        source_list.source_name,
+        source_list.source_order
     from (values ('transactions', 1), ('demographics', 2), ('credit_profiles', 3))
-        as t (source_name, source_order)
+        as source_list (source_name, source_order)
 ),
 
 per_source as (

@@ -35,42 +35,58 @@ compared as (
     left join previous_version on true
 ),
 
+source_messages as (
+    -- Per source below the limit: its figures, and the var that likely fixes it.
+    select
+        source_name,
+        printf(
+            'source %s: %d of %d customers (%.1f%%) are in another source (limit var'
+            || ' min_source_match_share = %.1f%%)',
+            source_name,
+            matched_customers,
+            customers,
+            100 * match_share,
+            100 * {{ var('min_source_match_share') }}
+        ) as figures,
+        case likely_cause
+            when 'case'
+                then
+                    printf(
+                        '; %d match once letter case is ignored: set var'
+                        || ' customer_id_normalization: [lower]',
+                        near_matches_case
+                    )
+            when 'whitespace'
+                then
+                    printf(
+                        '; %d match once spaces are ignored: set var'
+                        || ' customer_id_normalization: [remove_whitespace]',
+                        near_matches_whitespace
+                    )
+            when 'leading_zeros'
+                then
+                    printf(
+                        '; %d match once leading zeros are ignored: set var'
+                        || ' customer_id_normalization: [strip_leading_zeros]',
+                        near_matches_leading_zeros
+                    )
+            else ''
+        end as likely_fix
+    from source_matching
+    where match_share < {{ var('min_source_match_share') }}
+),
+
 matching as (
     select
-        count(*) filter (where customers > 0) as sources_with_customers,
-        min(match_share) as lowest_match_share,
-        string_agg(
-            printf(
-                'source %s: %d of %d customers (%.1f%%) are in another source (limit var'
-                || ' min_source_match_share = %.1f%%)',
-                source_name,
-                matched_customers,
-                customers,
-                100 * match_share,
-                100 * {{ var('min_source_match_share') }}
-            )
-            || case likely_cause
-                when 'case' then printf(
-                    '; %d match once letter case is ignored: set var'
-                    || ' customer_id_normalization: [lower]',
-                    near_matches_case
-                )
-                when 'whitespace' then printf(
-                    '; %d match once spaces are ignored: set var'
-                    || ' customer_id_normalization: [remove_whitespace]',
-                    near_matches_whitespace
-                )
-                when 'leading_zeros' then printf(
-                    '; %d match once leading zeros are ignored: set var'
-                    || ' customer_id_normalization: [strip_leading_zeros]',
-                    near_matches_leading_zeros
-                )
-                else ''
-            end,
-            '; '
-            order by source_name
-        ) filter (where match_share < {{ var('min_source_match_share') }}) as low_sources
-    from source_matching
+        (
+            select count(*) from source_matching
+            where customers > 0
+        ) as sources_with_customers,
+        (select min(match_share) from source_matching) as lowest_match_share,
+        (
+            select string_agg(figures || likely_fix, '; ' order by source_name)
+            from source_messages
+        ) as low_sources
 ),
 
 checks as (
@@ -174,7 +190,7 @@ final as (
         checks.threshold_var,
         compared.previous_version::varchar as previous_version,
         case
-            when {{ 'true' if flags.EMPTY else 'false' }} or checks.passed is null
+            when {{ is_empty_build() }} or checks.passed is null
                 then 'not_applicable'
             when checks.passed then 'pass'
             when {{ var('publish_override') }} then 'overridden'

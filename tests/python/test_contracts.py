@@ -129,9 +129,10 @@ def test_an_empty_build_runs_every_model_and_test(tmp_path):
     It is dbt's quick check of a change's SQL; it also runs the Python models,
     which dbt cannot contract or unit-test, so they must take an empty input
     and return an empty, typed table that the contracted models after them
-    accept. Every model exists afterwards with no rows, except the two that
-    hold one row per build (the as-of date and the clustering diagnostics,
-    both saying there was no data), and nothing is published for BI tools.
+    accept. Every model exists afterwards with no rows, except those that
+    hold one row per build, source or audit check (the as-of date, the
+    clustering diagnostics, source_matching and publish_audit, all saying
+    there was no data), and nothing is published for BI tools.
     """
     result = run_dbt(tmp_path, ["build", "--empty"])
     assert result.ok, result.output
@@ -142,8 +143,12 @@ def test_an_empty_build_runs_every_model_and_test(tmp_path):
     ]
     assert "customer_clusters_dbscan" in models and "customer_segments" in models
     one_row = {"stg_raw__as_of_date", "clustering_diagnostics"}
-    for model in set(models) - one_row:
+    # One row per source and per audit check, saying there was nothing to match or audit.
+    per_build = {"source_matching", "publish_audit"}
+    for model in set(models) - one_row - per_build:
         assert result.query(f"select count(*) from {model}") == [(0,)], model
+    assert result.query("select count(*), sum(customers) from source_matching") == [(3, 0)]
+    assert result.query("select distinct verdict from publish_audit") == [("not_applicable",)]
     assert result.query("select as_of_date, as_of_date_source from stg_raw__as_of_date") == [
         (None, "none")
     ]
