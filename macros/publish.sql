@@ -64,21 +64,38 @@
         publish_marts' pre-hook: stops the publish, and the build with a
         non-zero exit, when publish_audit has a failed check, so `current`
         keeps the previous version. A pre-hook rather than a test so that
-        `dbt run` is refused too, with the audit's own sentence.
+        `dbt run` is refused too, with the audit's own sentence. An audit left
+        by an earlier invocation does not count: the marts may have changed
+        since (`dbt run -s customer_segments publish_marts`).
     -#}
     select error(
-        'Publish refused, BI keeps the version published before: '
-        || string_agg(failure_message, '; ' order by check_order)
-        || '. See table publish_audit; if the change is deliberate, build again with'
-        || ' --vars ''{publish_override: true}''.'
+        case
+            when count(*) filter (where invocation_id = '{{ invocation_id }}') = 0
+                then 'Publish refused, BI keeps the version published before: publish_audit'
+                || ' did not run in this invocation; select it with publish_marts'
+                || ' (dbt build --select publish_audit+).'
+            else
+                'Publish refused, BI keeps the version published before: '
+                || string_agg(failure_message, '; ' order by check_order)
+                filter (where verdict = 'fail')
+                || '. See table publish_audit; if the change is deliberate, build again with'
+                || ' --vars ''{publish_override: true}''.'
+        end
     )
     from {{ ref('publish_audit') }}
-    where verdict = 'fail'
-    having count(*) > 0
+    having
+        count(*) filter (where invocation_id = '{{ invocation_id }}') = 0
+        or count(*) filter (where verdict = 'fail') > 0
 {%- endmacro %}
 
 
 {% macro is_empty_build() -%}
     {#- `dbt build --empty`: every ref reads no rows and publish_marts publishes nothing. -#}
     {{- return(flags is defined and flags.EMPTY is true) -}}
+{%- endmacro %}
+
+
+{% macro this_invocation() -%}
+    {#- dbt's id of this invocation, as SQL text (publish_audit records it). -#}
+    {{- return(sql_string(invocation_id if invocation_id is defined else '')) -}}
 {%- endmacro %}

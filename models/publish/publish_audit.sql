@@ -196,7 +196,8 @@ final as (
             when {{ var('publish_override') }} then 'overridden'
             else 'fail'
         end::varchar as verdict,
-        case when not checks.passed then checks.failure_message end::varchar as failure_message
+        case when not checks.passed then checks.failure_message end::varchar as failure_message,
+        {{ this_invocation() }}::varchar as invocation_id
     from checks
     cross join compared
 )

@@ -60,6 +60,9 @@ def dbt_invocation(
     it) or run a modified copy of the project (`project_dir`).
     """
     workdir.mkdir(parents=True, exist_ok=True)
+    # dbt-duckdb writes each Python model to a temporary file; a run killed on purpose
+    # (test_reruns) would leave it in /tmp.
+    (workdir / "tmp").mkdir(exist_ok=True)
     cmd = [str(DBT), *args, "--project-dir", str(project_dir), "--profiles-dir", str(PROJECT_DIR)]
     if dbt_vars:
         cmd += ["--vars", json.dumps(dbt_vars)]
@@ -70,6 +73,7 @@ def dbt_invocation(
         "DBT_TARGET_PATH": str(workdir / "target"),
         "DBT_LOG_PATH": str(workdir / "logs"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "TMPDIR": str(workdir / "tmp"),
         **(env or {}),
     }
     return cmd, full_env

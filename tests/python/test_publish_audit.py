@@ -184,3 +184,18 @@ def test_the_build_ends_with_a_summary(pipeline_build: PipelineBuild) -> None:
     assert "rejected rows (table rejected_rows" in summary
     assert "customers found in another source: credit_profiles" in summary
     assert f"BI: published to {pipeline_build.workdir / 'published' / 'current'}" in summary
+
+
+def test_an_audit_of_an_earlier_invocation_does_not_count(
+    pipeline_build: PipelineBuild, tmp_path: Path
+) -> None:
+    """`dbt run -s customer_segments publish_marts` would publish marts nobody audited."""
+    workdir = _copy_build(pipeline_build, tmp_path / "dbt")
+    _spoil(workdir, SPOILS[0].sql)
+    result = run_dbt(
+        workdir, ["run", "--select", "publish_marts"], {"raw_data_path": str(pipeline_build.raw)}
+    )
+    assert not result.ok
+    assert "publish_audit did not run in this invocation" in result.output
+    assert "Traceback" not in result.output
+    assert _current(workdir) == _current(pipeline_build.workdir)
