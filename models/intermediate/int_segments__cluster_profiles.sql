@@ -22,10 +22,10 @@
     the last bits; statistics are rounded to var segment_stat_decimals so the
     same input gives identical marts.
 -#}
-{%- set lower_quantile = var('segment_zscore_winsor_quantile', 0.01) | float -%}
+{%- set lower_quantile = var('segment_zscore_winsor_quantile') | float -%}
 {%- set upper_quantile = 1 - lower_quantile -%}
 {%- set feature_names = segment_numeric_features(ref('customer_features')) -%}
-{%- set decimals = var('segment_stat_decimals', 6) -%}
+{%- set decimals = var('segment_stat_decimals') -%}
 
 with
 
