@@ -41,7 +41,13 @@ from segmentation.features import (
     parse_feature_list,
     select_features,
 )
-from segmentation.refine import ORIGIN_NAMES, SegmentLimits, min_size, refine_segments
+from segmentation.refine import (
+    ORIGIN_NAMES,
+    SegmentLimits,
+    absorb_excess_noise,
+    min_size,
+    refine_segments,
+)
 from segmentation.stability import subset_stability
 
 logger = logging.getLogger(__name__)
@@ -77,13 +83,12 @@ class ClusteringConfig:
     sample_rows: int = 20_000
     search_rows: int = 5_000
     chunk_rows: int = 50_000
-    max_noise_share: float = 0.20
     silhouette_rows: int = 3_000
     random_state: int = 42
     limits: SegmentLimits = field(default_factory=SegmentLimits)
     selection: SelectionRules = field(default_factory=SelectionRules)
     stability_resamples: int = 20
-    stability_rows: int = 2_000
+    stability_rows: int = 5_000
     stability_fraction: float = 0.8
 
     @classmethod
@@ -107,7 +112,6 @@ class ClusteringConfig:
                 "sample_rows": ("dbscan_sample_rows", int),
                 "search_rows": ("dbscan_search_rows", int),
                 "chunk_rows": ("dbscan_chunk_rows", int),
-                "max_noise_share": ("dbscan_max_noise_share", float),
                 "random_state": ("dbscan_random_state", int),
                 "stability_resamples": ("segment_stability_resamples", int),
                 "stability_rows": ("segment_stability_rows", int),
@@ -120,6 +124,7 @@ class ClusteringConfig:
                 "min_segments": ("segment_min_count", int),
                 "max_segments": ("segment_max_count", int),
                 "max_largest_share": ("dbscan_max_largest_cluster_share", float),
+                "max_noise_share": ("dbscan_max_noise_share", float),
             },
         )
         selection = read(
@@ -294,8 +299,8 @@ def search_score(
     the winner still lacks (too few or too many segments, a giant one), but
     a candidate that needs no fixing shows the data's own density structure.
     """
-    if quality.noise_share > config.max_noise_share:
-        return (0, -(quality.noise_share - config.max_noise_share))
+    if quality.noise_share > config.limits.max_noise_share:
+        return (0, -(quality.noise_share - config.limits.max_noise_share))
     silhouette = quality.silhouette if quality.silhouette is not None else -1.0
     score = silhouette * (1.0 - quality.noise_share)
     limits = config.limits
@@ -355,7 +360,7 @@ def choose_parameters(
         logger.warning(
             "no eps/min_samples pair kept noise <= %.0f%%; using the closest one "
             "(eps=%.4f, min_samples=%d)",
-            100 * config.max_noise_share,
+            100 * config.limits.max_noise_share,
             eps,
             k,
         )
@@ -651,6 +656,15 @@ def cluster_customers(frame: pd.DataFrame, config: ClusteringConfig) -> Clusteri
             matrix, fit_matrix[fit_core], fit_labels[fit_core], choice.eps, config.chunk_rows
         )
         labels[fit_rows] = fit_labels
+        # The sample's noise limit holds for everyone: customers beyond eps of every
+        # core point join their nearest clustered sample customer as the sample's did.
+        labels = absorb_excess_noise(
+            matrix,
+            labels,
+            config.limits.max_noise_share,
+            refined.steps,
+            targets=fit_rows[fit_labels != NOISE],
+        )
         core = np.zeros(n, dtype=bool)
         core[fit_rows] = fit_core
         in_fit = np.zeros(n, dtype=bool)

@@ -6,10 +6,14 @@ a scatter of tiny dense pockets (customers who share a discrete value, like
 deterministic step turns DBSCAN's labels into `min_segments` to
 `max_segments` segments, each holding at least `min_share` of the customers:
 
-1. Clusters below the minimum share are merged: each of their customers joins
-   the segment of its nearest customer in a large enough cluster.
+1. Where no eps kept DBSCAN's noise under `max_noise_share`, the noise
+   customers nearest a segment join it until the limit holds. Then clusters
+   below the minimum share are merged: each of their customers joins the
+   segment of its nearest customer in a large enough cluster.
 2. While there are too few segments, or the largest holds more than
-   `max_largest_share`, the largest segment that can be split is split:
+   `max_largest_share`, the largest segment that can be split is split (and
+   so is a large segment whose centre is near the average customer on every
+   feature, which tells marketing nothing):
    first by DBSCAN again inside it at a finer eps (one level down the density
    hierarchy, which is what HDBSCAN's tree does); where the segment is one
    dense mass with no inner density structure, by a 2-means bisection, which
@@ -44,6 +48,11 @@ SPLIT_EPS_FACTORS: tuple[float, ...] = (0.85, 0.7, 0.55, 0.4)
 # A finer-eps DBSCAN split must account for this share of the segment in its
 # large sub-clusters; otherwise it peeled a sparse rim, not found two masses.
 MIN_SPLIT_COVERAGE = 0.5
+# A segment whose centre lies within this many standard deviations of the average
+# customer on every feature says nothing a marketer can use ("typical customers");
+# holding more than FEATURELESS_MAX_SHARE of the customers, it is split when it can be.
+FEATURELESS_Z = 0.5
+FEATURELESS_MAX_SHARE = 0.10
 
 
 @dataclass(frozen=True)
@@ -54,6 +63,7 @@ class SegmentLimits:
     min_segments: int = 3
     max_segments: int = 10
     max_largest_share: float = 0.60
+    max_noise_share: float = 0.10
 
 
 @dataclass
@@ -131,6 +141,47 @@ def merge_small(
     return out
 
 
+def absorb_excess_noise(
+    matrix: np.ndarray,
+    labels: np.ndarray,
+    max_noise_share: float,
+    steps: list[dict],
+    targets: np.ndarray | None = None,
+) -> np.ndarray:
+    """Bring noise down to `max_noise_share`: the noise customers nearest a segment join it.
+
+    DBSCAN's noise is "Outliers", a group no campaign can target as one. When
+    no eps kept it under the limit, the noise customers closest to a
+    clustered customer (those just outside eps) join that customer's
+    segment, nearest first, until the limit holds; the farthest stay noise.
+    Ties keep row order, so the result is deterministic. `targets` limits
+    the customers noise may join (on the sampled path: the fitted sample).
+    """
+    noise = np.flatnonzero(labels == NOISE)
+    excess = noise.size - int(np.floor(max_noise_share * len(labels)))
+    clustered = np.flatnonzero(labels != NOISE) if targets is None else targets
+    if excess <= 0 or clustered.size == 0:
+        return labels
+    distances, nearest = cKDTree(matrix[clustered]).query(matrix[noise], k=1, workers=-1)
+    movers = np.argsort(distances, kind="stable")[:excess]
+    out = labels.copy()
+    out[noise[movers]] = labels[clustered[nearest[movers]]]
+    steps.append(
+        {
+            "step": "absorb_noise",
+            "customers": int(excess),
+            "reason": f"noise above the maximum share of {max_noise_share:.0%}",
+        }
+    )
+    return out
+
+
+def featureless(matrix: np.ndarray, labels: np.ndarray, cluster: int) -> bool:
+    """True when the segment's centre is near the average customer on every feature."""
+    centre = matrix[labels == cluster].mean(axis=0)
+    return bool(np.all(np.abs(centre) < FEATURELESS_Z))
+
+
 def split_by_density(
     points: np.ndarray, eps: float, min_samples: int, minimum: int
 ) -> np.ndarray | None:
@@ -168,11 +219,12 @@ def split_by_bisection(points: np.ndarray, minimum: int, random_state: int) -> n
     return sub if sub[0] == 0 else 1 - sub
 
 
-def split_largest(
+def split_first_splittable(
     matrix: np.ndarray,
     labels: np.ndarray,
     origins: np.ndarray,
     *,
+    candidates: list[int],
     eps: float,
     min_samples: int,
     minimum: int,
@@ -180,9 +232,8 @@ def split_largest(
     random_state: int,
     steps: list[dict],
 ) -> bool:
-    """Split the largest segment that can be split, in place; False when none can."""
-    sizes = cluster_sizes(labels)
-    for cluster in sorted(sizes, key=lambda c: (-sizes[c], c)):
+    """Split the first of `candidates` that can be split, in place; False when none can."""
+    for cluster in candidates:
         if cluster in unsplittable:
             continue
         rows = np.flatnonzero(labels == cluster)
@@ -237,7 +288,8 @@ def refine_segments(
     n = len(labels)
     steps: list[dict] = []
     minimum = min_size(n, limits.min_share)
-    labels = merge_small(matrix, labels.astype(np.int64), minimum, steps)
+    labels = absorb_excess_noise(matrix, labels.astype(np.int64), limits.max_noise_share, steps)
+    labels = merge_small(matrix, labels, minimum, steps)
     origins = np.full(n, ORIGIN_DBSCAN, dtype=np.int8)
     unsplittable: set[int] = set()
     while True:
@@ -245,12 +297,25 @@ def refine_segments(
         if not sizes or len(sizes) >= limits.max_segments:
             break
         largest_share = max(sizes.values()) / n
-        if len(sizes) >= limits.min_segments and largest_share <= limits.max_largest_share:
+        vague = [
+            c
+            for c, size in sizes.items()
+            if size > FEATURELESS_MAX_SHARE * n
+            and c not in unsplittable
+            and featureless(matrix, labels, c)
+        ]
+        by_size = sorted(sizes, key=lambda c: (-sizes[c], c))
+        if len(sizes) < limits.min_segments or largest_share > limits.max_largest_share:
+            candidates = by_size
+        elif vague:
+            candidates = [c for c in by_size if c in vague]
+        else:
             break
-        if not split_largest(
+        if not split_first_splittable(
             matrix,
             labels,
             origins,
+            candidates=candidates,
             eps=eps,
             min_samples=min_samples,
             minimum=minimum,

@@ -24,7 +24,9 @@
     Clusters that earn the same name keep it apart: the largest (ties: lower
     cluster_id) keeps the plain name, every other gets, in brackets, how it
     differs most from that one (the feature with the largest z-score gap,
-    phrased by seed feature_labels: "bigger baskets"). Should two still
+    phrased by seed feature_labels: "bigger baskets"); where two of them
+    differ from it in the same way, the smaller also says how it differs
+    from the larger (macro segment_difference_phrases). Should two still
     collide, a number follows.
 -#}
 {%- set noise_cluster_id = var('segment_noise_cluster_id') -%}
@@ -242,28 +244,10 @@ name_groups as (
 
 ),
 
+-- How each named-alike cluster differs most from the largest one of its name.
 differences as (
 
-    select
-        name_groups.cluster_id,
-        case
-            when own.z_score > leader.z_score then feature_labels.higher_phrase
-            else feature_labels.lower_phrase
-        end as difference_phrase
-    from name_groups
-    inner join cluster_profiles as own
-        on name_groups.cluster_id = own.cluster_id
-    inner join cluster_profiles as leader
-        on
-            name_groups.first_cluster_id = leader.cluster_id
-            and own.feature_name = leader.feature_name
-    inner join feature_labels
-        on own.feature_name = feature_labels.feature_name
-    where name_groups.name_rank > 1 and own.z_score != leader.z_score
-    qualify row_number() over (
-        partition by name_groups.cluster_id
-        order by abs(own.z_score - leader.z_score) desc, own.feature_name asc
-    ) = 1
+    {{ segment_difference_phrases('name_groups', 'first_cluster_id', 'name_rank > 1') }}
 
 ),
 
@@ -271,14 +255,63 @@ qualified as (
 
     select
         name_groups.*,
+        differences.difference_feature,
         name_groups.plain_name || case
             when differences.difference_phrase is not null
                 then ' (' || differences.difference_phrase || ')'
             else ''
-        end as qualified_name
+        end as once_qualified_name
     from name_groups
     left join differences
         on name_groups.cluster_id = differences.cluster_id
+
+),
+
+qualified_groups as (
+
+    select
+        *,
+        row_number() over (
+            partition by once_qualified_name
+            order by cluster_customers desc, cluster_id asc
+        ) as qualified_rank,
+        first_value(cluster_id) over (
+            partition by once_qualified_name
+            order by cluster_customers desc, cluster_id asc
+        ) as first_qualified_cluster_id
+    from qualified
+
+),
+
+-- Two clusters that differ from their leader in the same way: the smaller also says
+-- how it differs from the larger.
+second_differences as (
+
+    {{ segment_difference_phrases(
+        'qualified_groups', 'first_qualified_cluster_id', 'qualified_rank > 1',
+        skip_feature='qualified_groups.difference_feature'
+    ) }}
+
+),
+
+twice_qualified as (
+
+    select
+        qualified_groups.*,
+        case
+            when second_differences.difference_phrase is null
+                then qualified_groups.once_qualified_name
+            when qualified_groups.once_qualified_name = qualified_groups.plain_name
+                then
+                    qualified_groups.plain_name
+                    || ' (' || second_differences.difference_phrase || ')'
+            else
+                rtrim(qualified_groups.once_qualified_name, ')')
+                || ', ' || second_differences.difference_phrase || ')'
+        end as qualified_name
+    from qualified_groups
+    left join second_differences
+        on qualified_groups.cluster_id = second_differences.cluster_id
 
 ),
 
@@ -290,7 +323,7 @@ collisions as (
             partition by qualified_name
             order by cluster_customers desc, cluster_id asc
         ) as collision_rank
-    from qualified
+    from twice_qualified
 
 ),
 
