@@ -161,7 +161,11 @@ DEFECTS = [
         "quotes, commas and non-ASCII",
         "X-ODD-TEXT",
         [],
-        {"customer_id": ODD_CUSTOMER, "product_category": ODD_CATEGORY.lower(), "channel": "mobile"},
+        {
+            "customer_id": ODD_CUSTOMER,
+            "product_category": ODD_CATEGORY.lower(),
+            "channel": "mobile",
+        },
         customer_id=ODD_CUSTOMER,
         product_category=ODD_CATEGORY,
         channel="  Mobile   App ",
