@@ -563,6 +563,29 @@ def segment_procedure(
     return run
 
 
+# A noise feature whose spread is at least this many times the population's is "unusual".
+UNUSUAL_SPREAD_RATIO = 1.5
+
+
+def unusual_features(
+    matrix: np.ndarray, labels: np.ndarray, features: tuple[str, ...], *, top: int = 2
+) -> list[str]:
+    """The features on which DBSCAN's noise is most spread out, widest first.
+
+    Noise is scattered in every direction, so its averages often sit near
+    everyone's and no descriptor of a mean holds; what sets it apart is how
+    far its customers stray. On the standardised matrix the population's
+    spread is 1 per feature; a noise spread of at least UNUSUAL_SPREAD_RATIO
+    makes the feature "unusual" for the outliers' name.
+    """
+    noise = labels == NOISE
+    if noise.sum() < 2 or matrix.shape[1] == 0:
+        return []
+    spread = matrix[noise].std(axis=0)
+    order = np.argsort(-spread, kind="stable")
+    return [features[i] for i in order[:top] if spread[i] >= UNUSUAL_SPREAD_RATIO]
+
+
 def cluster_origins(labels: np.ndarray, origins: np.ndarray) -> dict[int, str]:
     """Each cluster's origin: the step most of its customers came from (ties: lowest code)."""
     out: dict[int, str] = {}
@@ -682,11 +705,13 @@ def cluster_customers(frame: pd.DataFrame, config: ClusteringConfig) -> Clusteri
 
     quality = evaluate_labels(matrix, labels, config.silhouette_rows, config.random_state)
     lap("quality_seconds")
+    unusual = unusual_features(matrix, labels, features.features)
     segments = [
         {
             "cluster_id": mapping[old],
             "origin": "noise" if old == NOISE else origins.get(old, "dbscan"),
             "stability": None if old not in stability else round(stability[old], 4),
+            "unusual_features": unusual if old == NOISE else [],
         }
         for old in sorted(mapping, key=mapping.get)
         if old in stability or old in origins

@@ -19,7 +19,9 @@
     profiled like any cluster: var segment_noise_name followed by what
     describes it ("Outliers: frequent high-value buyers"), with the action of
     its strongest descriptor, so a small group holding much of the revenue is
-    treated as the best customers it is, not as a data problem.
+    treated as the best customers it is, not as a data problem. Noise no
+    descriptor fits is named by the features it strays furthest on
+    ("Outliers: unusual credit limit and credit balance").
 
     Clusters that earn the same name keep it apart: the largest (ties: lower
     cluster_id) keeps the plain name, every other gets, in brackets, how it
@@ -60,6 +62,37 @@ segment_actions as (
 feature_labels as (
 
     select * from {{ ref('feature_labels') }}
+
+),
+
+cluster_diagnostics as (
+
+    select * from {{ ref('int_segments__cluster_diagnostics') }}
+
+),
+
+unusual_features as (
+
+    select
+        cluster_id,
+        unnest(unusual_features) as feature_name,
+        generate_subscripts(unusual_features, 1) as feature_position
+    from cluster_diagnostics
+
+),
+
+-- Noise no descriptor fits is described by how widely it strays: "unusual credit limit".
+unusual_phrases as (
+
+    select
+        unusual_features.cluster_id,
+        'unusual ' || string_agg(
+            feature_labels.label, ' and ' order by unusual_features.feature_position
+        ) as unusual_phrase
+    from unusual_features
+    inner join feature_labels
+        on unusual_features.feature_name = feature_labels.feature_name
+    group by unusual_features.cluster_id
 
 ),
 
@@ -158,12 +191,15 @@ described as (
             else 'customers'
         end as noun,
         name_words.words_before,
-        name_words.words_after
+        name_words.words_after,
+        unusual_phrases.unusual_phrase
     from clusters
     left join first_matches
         on clusters.cluster_id = first_matches.cluster_id
     left join name_words
         on clusters.cluster_id = name_words.cluster_id
+    left join unusual_phrases
+        on clusters.cluster_id = unusual_phrases.cluster_id
 
 ),
 
@@ -202,6 +238,8 @@ base_names as (
                 phrased.cluster_id = {{ noise_cluster_id }}
                 and phrased.name_descriptors is not null
                 then '{{ var("segment_noise_name") }}: ' || phrased.description
+            when phrased.cluster_id = {{ noise_cluster_id }} and phrased.unusual_phrase is not null
+                then '{{ var("segment_noise_name") }}: ' || phrased.unusual_phrase
             when phrased.cluster_id = {{ noise_cluster_id }}
                 then '{{ var("segment_noise_name") }}'
             when phrased.rule_name is not null then phrased.rule_name

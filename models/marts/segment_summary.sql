@@ -1,6 +1,6 @@
 -- One row per segment: the KPIs a BI dashboard shows, the marketing action
 -- that follows the segment's profile (int_segments__cluster_names), and how
--- far the segment can be trusted (int_segments__cluster_stability).
+-- far the segment can be trusted (int_segments__cluster_diagnostics).
 -- Revenue is net of refunds, from the cleaned transactions.
 with
 
@@ -22,9 +22,9 @@ cluster_names as (
 
 ),
 
-cluster_stability as (
+cluster_diagnostics as (
 
-    select * from {{ ref('int_segments__cluster_stability') }}
+    select * from {{ ref('int_segments__cluster_diagnostics') }}
 
 ),
 
@@ -109,9 +109,9 @@ final as (
         cast(top_categories.top_product_category as varchar) as top_product_category,
         cast(cluster_names.naming_basis as varchar) as naming_basis,
         cast(cluster_names.marketing_action as varchar) as marketing_action,
-        cast(cluster_stability.segment_origin as varchar) as segment_origin,
-        cast(cluster_stability.stability as double) as stability,
-        cast(cluster_stability.is_stable as boolean) as is_stable
+        cast(cluster_diagnostics.segment_origin as varchar) as segment_origin,
+        cast(cluster_diagnostics.stability as double) as stability,
+        cast(cluster_diagnostics.is_stable as boolean) as is_stable
     from segment_customers
     left join segment_sales
         on segment_customers.segment_name = segment_sales.segment_name
@@ -119,8 +119,8 @@ final as (
         on segment_customers.segment_name = top_categories.segment_name
     left join cluster_names
         on segment_customers.cluster_id = cluster_names.cluster_id
-    left join cluster_stability
-        on segment_customers.cluster_id = cluster_stability.cluster_id
+    left join cluster_diagnostics
+        on segment_customers.cluster_id = cluster_diagnostics.cluster_id
 
 )
 

@@ -9,6 +9,8 @@
     (segmentation/stability.py); is_stable compares it with var
     segment_stable_jaccard. A build without stability figures (too few
     customers, or var segment_stability_resamples 0) leaves both null.
+    unusual_features: for noise, the features on which it is most spread
+    out (segmentation.clustering.unusual_features), for its name.
 -#}
 with
 
@@ -31,7 +33,8 @@ segments as (
         unnest(
             from_json(
                 diagnostics -> 'segments',
-                '[{"cluster_id": "INTEGER", "origin": "VARCHAR", "stability": "DOUBLE"}]'
+                '[{"cluster_id": "INTEGER", "origin": "VARCHAR", "stability": "DOUBLE",
+                "unusual_features": ["VARCHAR"]}]'
             )
         ) as segment
     from payload
@@ -44,7 +47,8 @@ final as (
         segment.cluster_id::integer as cluster_id,
         segment.origin::varchar as segment_origin,
         segment.stability::double as stability,
-        (segment.stability >= {{ var('segment_stable_jaccard') }})::boolean as is_stable
+        (segment.stability >= {{ var('segment_stable_jaccard') }})::boolean as is_stable,
+        coalesce(segment.unusual_features, [])::varchar[] as unusual_features
     from segments
 
 )
