@@ -32,6 +32,7 @@ final as (
         ) as features_used,
         (payload.diagnostics -> 'features_dropped')::varchar as features_dropped,
         (payload.diagnostics -> 'imputed_values')::varchar as imputed_values,
+        (payload.diagnostics -> 'feature_transforms')::varchar as feature_transforms,
         (payload.diagnostics ->> 'eps')::double as eps,
         (payload.diagnostics ->> 'min_samples')::integer as min_samples,
         (payload.diagnostics ->> 'fit_min_samples')::integer as fit_min_samples,
@@ -43,10 +44,18 @@ final as (
         (payload.diagnostics ->> 'noise_share')::double as noise_share,
         (payload.diagnostics ->> 'largest_cluster_share')::double as largest_cluster_share,
         (payload.diagnostics ->> 'silhouette')::double as silhouette,
+        (payload.diagnostics ->> 'dbscan_clusters')::integer as dbscan_clusters,
+        (payload.diagnostics ->> 'min_segment_share')::double as min_segment_share,
+        (payload.diagnostics -> 'refinement_steps')::varchar as refinement_steps,
+        (payload.diagnostics ->> 'stability_resamples')::integer as stability_resamples,
+        (payload.diagnostics ->> 'stability_rows')::integer as stability_rows,
         (payload.diagnostics -> 'step_seconds' ->> 'features_seconds')::double
             as features_seconds,
         (payload.diagnostics -> 'step_seconds' ->> 'search_seconds')::double as search_seconds,
         (payload.diagnostics -> 'step_seconds' ->> 'fit_seconds')::double as fit_seconds,
+        (payload.diagnostics -> 'step_seconds' ->> 'refine_seconds')::double as refine_seconds,
+        (payload.diagnostics -> 'step_seconds' ->> 'stability_seconds')::double
+            as stability_seconds,
         (payload.diagnostics -> 'step_seconds' ->> 'assign_seconds')::double as assign_seconds,
         (payload.diagnostics -> 'step_seconds' ->> 'projection_seconds')::double
             as projection_seconds,
