@@ -131,7 +131,8 @@ def test_an_empty_build_runs_every_model_and_test(tmp_path):
     and return an empty, typed table that the contracted models after them
     accept. Every model exists afterwards with no rows, except the two that
     hold one row per build (the as-of date and the clustering diagnostics,
-    both saying there was no data), and nothing is published for BI tools.
+    both saying there was no data, and the build's metadata), and nothing is
+    published for BI tools.
     """
     result = run_dbt(tmp_path, ["build", "--empty"])
     assert result.ok, result.output
@@ -141,7 +142,7 @@ def test_an_empty_build_runs_every_model_and_test(tmp_path):
         if r["unique_id"].startswith("model.")
     ]
     assert "customer_clusters_dbscan" in models and "customer_segments" in models
-    one_row = {"stg_raw__as_of_date", "clustering_diagnostics"}
+    one_row = {"stg_raw__as_of_date", "clustering_diagnostics", "build_metadata"}
     for model in set(models) - one_row:
         assert result.query(f"select count(*) from {model}") == [(0,)], model
     assert result.query("select as_of_date, as_of_date_source from stg_raw__as_of_date") == [
