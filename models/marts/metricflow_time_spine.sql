@@ -12,14 +12,14 @@ as_of_date as (
 
 final as (
 
-    select cast(days.day_start as date) as date_day
+    select cast(calendar_days.day_start as date) as date_day
     from as_of_date
     cross join
         range(
             cast({{ sql_string(var('min_valid_date')) }} as timestamp),
             cast(as_of_date.as_of_date as timestamp) + interval 1 day,
             interval 1 day
-        ) as days (day_start)
+        ) as calendar_days (day_start)
 
 )
 
