@@ -19,9 +19,18 @@ import pytest
 from conftest import Checksum, PipelineBuild, relation_checksum
 from dbt_project_runner import PROJECT_DIR, run_dbt
 
-# What dbt needs to parse and run the project (segmentation: the profile's module_paths);
-# the rest (virtualenv, data, benchmarks, build output) stays behind.
-PROJECT_PARTS = ("models", "python_models", "macros", "seeds", "tests", "analyses", "segmentation")
+# What dbt needs to parse and run the project (segmentation: the profile's module_paths;
+# docs: the doc blocks); the rest (virtualenv, data, benchmarks, build output) stays behind.
+PROJECT_PARTS = (
+    "models",
+    "python_models",
+    "macros",
+    "seeds",
+    "tests",
+    "analyses",
+    "segmentation",
+    "docs",
+)
 FINAL_SELECT = "select * from final"
 CONTRACT_FAILED = "This model has an enforced contract that failed"
 
