@@ -27,8 +27,8 @@ build: $(STAMP)
 test: lint dbt-test pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check segmentation python_models tests benchmarks
-	$(BIN)/ruff format --check segmentation python_models tests benchmarks
+	$(BIN)/ruff check segmentation python_models tests benchmarks lint
+	$(BIN)/ruff format --check segmentation python_models tests benchmarks lint
 	$(BIN)/sqlfluff lint models tests analyses macros
 
 # Publishes to a throwaway folder too: a test run must not replace what BI tools read.

@@ -8,7 +8,9 @@
 It opens the warehouse read-only (after the build, so it blocks nothing),
 draws every figure with matplotlib/seaborn into PNGs embedded as base64, and
 writes one HTML file that can be mailed as it is. Each section has an `id`
-so tests (and readers) can find it.
+so tests (and readers) can find it. The page opens with what marketing reads
+(sizes, revenue, what each segment is, how segments differ); how the
+clustering was done, for data scientists, follows under its own heading.
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ import html
 import io
 import json
 import sys
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -44,20 +46,26 @@ from segmentation.features import (
 )
 
 # Sections in report order: (html id, heading). Tests check every one is present.
-SECTIONS: tuple[tuple[str, str], ...] = (
+# Marketing reads the first part; the second, for data scientists, shows how the
+# segments were found and is not needed to use them.
+MARKETING_SECTIONS: tuple[tuple[str, str], ...] = (
     ("segment-sizes", "Segment sizes and revenue"),
     ("segment-descriptions", "What each segment is"),
     ("feature-heatmap", "How segments differ: feature z-scores"),
+)
+DATA_SCIENCE_SECTIONS: tuple[tuple[str, str], ...] = (
     ("projection", "Customers in two dimensions"),
     ("k-distance", "Choosing eps: the k-distance curve"),
-    ("diagnostics", "Clustering diagnostics"),
+    ("diagnostics", "Clustering diagnostics, as stored"),
 )
+SECTIONS = MARKETING_SECTIONS + DATA_SCIENCE_SECTIONS
 REQUIRED_TABLES: tuple[str, ...] = (
     "segment_summary",
     "segment_profiles",
     "customer_segments",
     "customer_clusters",
     "customer_features",
+    "build_metadata",
 )
 PROJECTION_POINTS = 20_000  # enough to show every segment's shape, small enough to draw fast
 Z_STRONG = 1.0  # "well above/below": the same scale the naming rules use
@@ -86,9 +94,17 @@ FEATURE_LABELS: dict[str, str] = {
 }
 
 
+# Features in money, shown with the build's currency.
+MONEY_FEATURES = frozenset({"monetary", "avg_order_value"})
+
+
 @dataclass(frozen=True)
 class ReportData:
-    """Everything the report shows, read once from the warehouse."""
+    """Everything the report shows, read once from the warehouse.
+
+    `build` is the row of build_metadata (raw data path, currency, build
+    time).
+    """
 
     summary: pd.DataFrame
     profiles: pd.DataFrame
@@ -96,6 +112,15 @@ class ReportData:
     diagnostics: dict
     k_distances: np.ndarray | None
     k_neighbour: int | None
+    build: dict = field(default_factory=dict)
+
+    @property
+    def currency(self) -> str:
+        return str(self.build.get("currency") or "")
+
+    @property
+    def customers(self) -> int:
+        return int(self.summary["customers"].sum()) if not self.summary.empty else 0
 
 
 def feature_label(feature: str) -> str:
@@ -103,9 +128,20 @@ def feature_label(feature: str) -> str:
     return FEATURE_LABELS.get(feature, feature.replace("_", " "))
 
 
+def counted(count: int, noun: str) -> str:
+    """ "1 customer", "2 customers", "1,250 customers": a count with its noun agreeing."""
+    return f"{count:,} {noun}" + ("" if count == 1 else "s")
+
+
 def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     query = "select count(*) from duckdb_tables() where table_name = ?"
     return con.execute(query, [name]).fetchall()[0][0] > 0
+
+
+def read_build(con: duckdb.DuckDBPyConnection) -> dict:
+    """The row of build_metadata as a dict; empty if the table holds none."""
+    frame = con.execute("select * from build_metadata").df()
+    return {} if frame.empty else dict(frame.iloc[-1].items())
 
 
 def read_diagnostics(con: duckdb.DuckDBPyConnection) -> dict:
@@ -185,14 +221,14 @@ def load_report_data(con: duckdb.DuckDBPyConnection) -> ReportData:
     diagnostics = read_diagnostics(con)
     features = con.execute("select * from customer_features").df()
     curve, k = k_distance_curve(features, diagnostics)
-    return ReportData(summary, profiles, projection, diagnostics, curve, k)
+    return ReportData(summary, profiles, projection, diagnostics, curve, k, read_build(con))
 
 
-def describe_segment(segment: pd.Series, profile: pd.DataFrame) -> str:
+def describe_segment(segment: pd.Series, profile: pd.DataFrame, currency: str = "") -> str:
     """A few plain sentences on one segment from its size, revenue and strongest z-scores."""
     name = str(segment["segment_name"])
     share = _share(segment["customer_share"])
-    text = f"{name}: {int(segment['customers']):,} customers ({share} of all)"
+    text = f"{name}: {counted(int(segment['customers']), 'customer')} ({share} of all)"
     if not _is_missing(segment.get("revenue_share")):
         text += f", bringing {_share(segment['revenue_share'])} of revenue"
     text += "."
@@ -203,9 +239,10 @@ def describe_segment(segment: pd.Series, profile: pd.DataFrame) -> str:
     for _, row in ranked.head(TRAITS_PER_SEGMENT).iterrows():
         strength = "well " if abs(row["z_score"]) >= Z_STRONG else ""
         direction = "above" if row["z_score"] > 0 else "below"
+        unit = f" {currency}" if currency and row["feature_name"] in MONEY_FEATURES else ""
         traits.append(
             f"{feature_label(row['feature_name'])} {strength}{direction} average "
-            f"({_number(row['feature_mean'])} vs {_number(row['population_mean'])})"
+            f"({_number(row['feature_mean'])}{unit} vs {_number(row['population_mean'])}{unit})"
         )
     if traits:
         text += " Compared with all customers: " + "; ".join(traits) + "."
@@ -243,7 +280,7 @@ def _png(fig: plt.Figure) -> str:
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def figure_sizes(summary: pd.DataFrame, palette: dict[str, str]) -> str:
+def figure_sizes(summary: pd.DataFrame, palette: dict[str, str], currency: str = "") -> str:
     """Customers and revenue per segment, side by side, same segment order."""
     fig, axes = plt.subplots(1, 2, figsize=(11, 0.5 * len(summary) + 1.8), sharey=True)
     names = summary["segment_name"].tolist()
@@ -252,7 +289,7 @@ def figure_sizes(summary: pd.DataFrame, palette: dict[str, str]) -> str:
     axes[0].set_title("Customers")
     revenue = summary["revenue"].astype(float)
     axes[1].barh(names, revenue, color=colours)
-    axes[1].set_title("Net revenue")
+    axes[1].set_title(f"Net revenue ({currency})" if currency else "Net revenue")
     # Compact tick labels: full figures such as 1,250,000 run into each other on this axis.
     axes[1].xaxis.set_major_formatter(matplotlib.ticker.EngFormatter(sep=""))
     axes[1].xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=5))
@@ -343,21 +380,42 @@ def _table(frame: pd.DataFrame) -> str:
     return frame.to_html(index=False, border=0, classes="data", na_rep="")
 
 
-def _summary_table(summary: pd.DataFrame) -> str:
+@dataclass(frozen=True)
+class SummaryColumn:
+    """One column of the segment table: its heading and how to show it from segment_summary.
+
+    `heading` may name `{currency}`. A new column (a stability figure, a
+    descriptive name) is one more entry in SUMMARY_COLUMNS.
+    """
+
+    heading: str
+    shown: Callable[[pd.DataFrame], pd.Series]
+
+
+def _percent(values: pd.Series) -> pd.Series:
+    return values.map(lambda v: "" if _is_missing(v) else f"{v:.1%}")
+
+
+SUMMARY_COLUMNS: tuple[SummaryColumn, ...] = (
+    SummaryColumn("segment", lambda s: s["segment_name"]),
+    SummaryColumn("customers", lambda s: s["customers"].map("{:,}".format)),
+    SummaryColumn("share of customers", lambda s: _percent(s["customer_share"])),
+    SummaryColumn(
+        "net revenue ({currency})", lambda s: s["revenue"].astype(float).map("{:,.0f}".format)
+    ),
+    SummaryColumn("share of revenue", lambda s: _percent(s["revenue_share"])),
+    SummaryColumn("average order value ({currency})", lambda s: s["avg_order_value"].map(_number)),
+    SummaryColumn("median days since purchase", lambda s: s["median_recency_days"].map(_number)),
+    SummaryColumn("top category", lambda s: s["top_product_category"]),
+)
+
+
+def _summary_table(summary: pd.DataFrame, currency: str) -> str:
     """The KPI table with numbers formatted the way a dashboard shows them."""
-    percent = "{:.1%}".format
     shown = pd.DataFrame(
         {
-            "segment": summary["segment_name"],
-            "customers": summary["customers"].map("{:,}".format),
-            "share of customers": summary["customer_share"].map(percent),
-            "net revenue": summary["revenue"].astype(float).map("{:,.0f}".format),
-            "share of revenue": summary["revenue_share"].map(
-                lambda v: "" if _is_missing(v) else percent(v)
-            ),
-            "average order value": summary["avg_order_value"].map(_number),
-            "median days since purchase": summary["median_recency_days"].map(_number),
-            "top category": summary["top_product_category"],
+            column.heading.format(currency=currency).replace(" ()", ""): column.shown(summary)
+            for column in SUMMARY_COLUMNS
         }
     )
     return _table(shown)
@@ -379,6 +437,60 @@ def _diagnostics_frame(diagnostics: dict) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["figure", "value"])
 
 
+def _when(value: object) -> str:
+    """A build timestamp (UTC) to the minute."""
+    return "unknown" if _is_missing(value) else f"{pd.Timestamp(value):%Y-%m-%d %H:%M} UTC"
+
+
+def report_header(data: ReportData) -> str:
+    """What the figures are about: how many, as of when, from which data, built when."""
+    as_of = data.diagnostics.get("as_of_date")
+    segments = len(data.summary)
+    lines = [
+        f"{counted(data.customers, 'customer')} in {counted(segments, 'segment')}"
+        + ("" if _is_missing(as_of) else f", as of {pd.Timestamp(as_of):%Y-%m-%d}")
+        + ".",
+        f"Data: {data.build.get('raw_data_path', 'unknown')}"
+        + (f" ({data.build['raw_file_format']})" if data.build.get("raw_file_format") else "")
+        + (f"; amounts in {data.currency}" if data.currency else "")
+        + f". Built {_when(data.build.get('built_at'))}.",
+    ]
+    return "".join(f'<p class="meta">{html.escape(line)}</p>' for line in lines)
+
+
+def projection_note(data: ReportData) -> str:
+    """Says when the scatter shows a sample, so legend counts are not read as segment sizes."""
+    shown = len(data.projection)
+    if shown >= data.customers:
+        return ""
+    return (
+        f'<p class="note">A sample: {shown:,} of {data.customers:,} customers, drawn at random '
+        "(by a hash of the customer id, so every build draws the same ones), because more "
+        "points would hide the shapes and slow the report. The counts in the legend are "
+        "customers in the sample; the segment sizes are in the table above.</p>"
+    )
+
+
+def k_distance_note(data: ReportData) -> str:
+    """Says which customers the curve covers: the sample the eps search itself used."""
+    if data.k_distances is None:
+        return ""
+    covered = len(data.k_distances)
+    if covered >= data.customers:
+        return ""
+    return (
+        f'<p class="note">Over a sample of {covered:,} of {data.customers:,} customers: the '
+        "same deterministic sample the build searched eps on.</p>"
+    )
+
+
+def _sections(sections: tuple[tuple[str, str], ...], body: dict[str, str]) -> str:
+    return "".join(
+        f'<section id="{section_id}"><h3>{html.escape(title)}</h3>{body[section_id]}</section>'
+        for section_id, title in sections
+    )
+
+
 def render_html(data: ReportData) -> str:
     """The whole report as one HTML string with every image inline."""
     order = data.summary["segment_name"].tolist()
@@ -388,22 +500,24 @@ def render_html(data: ReportData) -> str:
         empty = "<p>No customers: the build had no data to segment.</p>"
         body = {section_id: empty for section_id, _ in SECTIONS}
     else:
-        sizes = _image(figure_sizes(data.summary, palette), "segment sizes")
-        body["segment-sizes"] = sizes + _summary_table(data.summary)
+        sizes = _image(figure_sizes(data.summary, palette, data.currency), "segment sizes")
+        body["segment-sizes"] = sizes + _summary_table(data.summary, data.currency)
         items = []
         for _, segment in data.summary.iterrows():
             profile = data.profiles.loc[data.profiles["segment_name"] == segment["segment_name"]]
             colour = palette[segment["segment_name"]]
             items.append(
                 f'<li><span class="swatch" style="background:{colour}"></span>'
-                f"{html.escape(describe_segment(segment, profile))}</li>"
+                f"{html.escape(describe_segment(segment, profile, data.currency))}</li>"
             )
         body["segment-descriptions"] = f'<ul class="segments">{"".join(items)}</ul>'
         body["feature-heatmap"] = _image(figure_heatmap(data.profiles, order), "feature z-scores")
-        body["projection"] = _image(figure_projection(data.projection, palette), "projection")
+        body["projection"] = projection_note(data) + _image(
+            figure_projection(data.projection, palette), "projection"
+        )
         eps = data.diagnostics.get("eps")
         if data.k_distances is not None and len(data.k_distances):
-            body["k-distance"] = _image(
+            body["k-distance"] = k_distance_note(data) + _image(
                 figure_k_distance(
                     data.k_distances, None if eps is None else float(eps), data.k_neighbour
                 ),
@@ -412,11 +526,6 @@ def render_html(data: ReportData) -> str:
         else:
             body["k-distance"] = "<p>No k-distance curve: the build stored no eps/min_samples.</p>"
         body["diagnostics"] = _table(_diagnostics_frame(data.diagnostics))
-    sections = "".join(
-        f'<section id="{section_id}"><h2>{html.escape(title)}</h2>{body[section_id]}</section>'
-        for section_id, title in SECTIONS
-    )
-    customers = int(data.summary["customers"].sum()) if not data.summary.empty else 0
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <title>Customer segments</title>
@@ -427,10 +536,21 @@ table.data {{ border-collapse: collapse; font-size: 0.9em; margin: 1em 0; }}
 table.data th, table.data td {{ padding: 0.3em 0.7em; border-bottom: 1px solid #ddd; }}
 ul.segments li {{ margin: 0.6em 0; line-height: 1.4; }}
 .swatch {{ display: inline-block; width: 0.9em; height: 0.9em; margin-right: 0.5em; }}
+p.meta {{ margin: 0.2em 0; color: #555; }}
+p.note {{ color: #555; font-size: 0.9em; }}
+div.data-science {{ margin-top: 3em; padding-top: 1em; border-top: 3px solid #ddd; }}
 </style></head><body>
 <h1>Customer segments</h1>
-<p>{customers:,} customers in {len(order)} segments.</p>
-{sections}
+{report_header(data)}
+<div class="part" id="marketing">
+{_sections(MARKETING_SECTIONS, body)}
+</div>
+<div class="part data-science" id="data-science">
+<h2>For data scientists: how the segments were found</h2>
+<p>The clustering behind the segments, to check or tune it (see clustering_diagnostics).
+Not needed to use the segments.</p>
+{_sections(DATA_SCIENCE_SECTIONS, body)}
+</div>
 </body></html>
 """
 

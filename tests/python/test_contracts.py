@@ -19,9 +19,18 @@ import pytest
 from conftest import Checksum, PipelineBuild, relation_checksum
 from dbt_project_runner import PROJECT_DIR, run_dbt
 
-# What dbt needs to parse and run the project (segmentation: the profile's module_paths);
-# the rest (virtualenv, data, benchmarks, build output) stays behind.
-PROJECT_PARTS = ("models", "python_models", "macros", "seeds", "tests", "analyses", "segmentation")
+# What dbt needs to parse and run the project (segmentation: the profile's module_paths;
+# docs: the doc blocks); the rest (virtualenv, data, benchmarks, build output) stays behind.
+PROJECT_PARTS = (
+    "models",
+    "python_models",
+    "macros",
+    "seeds",
+    "tests",
+    "analyses",
+    "segmentation",
+    "docs",
+)
 FINAL_SELECT = "select * from final"
 CONTRACT_FAILED = "This model has an enforced contract that failed"
 
@@ -131,7 +140,8 @@ def test_an_empty_build_runs_every_model_and_test(tmp_path):
     and return an empty, typed table that the contracted models after them
     accept. Every model exists afterwards with no rows, except the two that
     hold one row per build (the as-of date and the clustering diagnostics,
-    both saying there was no data), and nothing is published for BI tools.
+    both saying there was no data, and the build's metadata), and nothing is
+    published for BI tools.
     """
     result = run_dbt(tmp_path, ["build", "--empty"])
     assert result.ok, result.output
@@ -141,7 +151,7 @@ def test_an_empty_build_runs_every_model_and_test(tmp_path):
         if r["unique_id"].startswith("model.")
     ]
     assert "customer_clusters_dbscan" in models and "customer_segments" in models
-    one_row = {"stg_raw__as_of_date", "clustering_diagnostics"}
+    one_row = {"stg_raw__as_of_date", "clustering_diagnostics", "build_metadata"}
     for model in set(models) - one_row:
         assert result.query(f"select count(*) from {model}") == [(0,)], model
     assert result.query("select as_of_date, as_of_date_source from stg_raw__as_of_date") == [

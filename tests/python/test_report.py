@@ -7,6 +7,7 @@ from a real build.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import re
 from pathlib import Path
 
@@ -84,9 +85,28 @@ def _synthetic_data() -> report.ReportData:
             "projection_y": rng.normal(size=100),
         }
     )
-    diagnostics = {"eps": 0.5, "min_samples": 8, "features_used": ["frequency", "recency_days"]}
+    diagnostics = {
+        "as_of_date": pd.Timestamp("2026-06-30"),
+        "eps": 0.5,
+        "min_samples": 8,
+        "features_used": ["frequency", "recency_days"],
+    }
     curve = np.sort(rng.gamma(2.0, 0.2, size=200))
-    return report.ReportData(summary, profiles, projection, diagnostics, curve, 8)
+    build = {
+        "raw_data_path": "/data/acme",
+        "raw_file_format": "parquet",
+        "currency": "GBP",
+        "built_at": pd.Timestamp("2026-07-01 06:05:04"),
+    }
+    return report.ReportData(summary, profiles, projection, diagnostics, curve, 8, build)
+
+
+def _one_customer_data() -> report.ReportData:
+    """One customer in one segment: every count in the singular."""
+    data = _synthetic_data()
+    summary = data.summary.iloc[:1].assign(customers=[1], customer_share=[1.0])
+    projection = data.projection.iloc[:1]
+    return dataclasses.replace(data, summary=summary, projection=projection)
 
 
 def test_report_has_every_section_with_embedded_images() -> None:
@@ -139,3 +159,58 @@ def test_command_line_reports_a_database_without_marts_in_one_line(tmp_path: Pat
     assert code == 1
     assert "segment_summary" in capsys.readouterr().err
     assert not (tmp_path / "r.html").exists()
+
+
+def test_header_names_as_of_date_data_source_currency_and_build_time() -> None:
+    page = report.render_html(_synthetic_data())
+    header = page.split("<h1>")[1].split('<div class="part"')[0]
+    assert "100 customers in 3 segments, as of 2026-06-30." in header
+    assert "Data: /data/acme (parquet); amounts in GBP. Built 2026-07-01 06:05 UTC." in header
+
+
+def test_revenue_is_shown_with_the_currency() -> None:
+    page = report.render_html(_synthetic_data())
+    sizes = page.split('id="segment-sizes"')[1].split("</section>")[0]
+    assert "net revenue (GBP)" in sizes and "average order value (GBP)" in sizes
+    profile = pd.DataFrame(
+        [
+            {
+                "segment_name": "x",
+                "feature_name": "monetary",
+                "z_score": 1.5,
+                "feature_mean": 900.0,
+                "population_mean": 300.0,
+            }
+        ]
+    )
+    text = report.describe_segment(_synthetic_data().summary.iloc[0], profile, "GBP")
+    assert "total spend well above average (900 GBP vs 300 GBP)" in text
+
+
+def test_one_customer_in_one_segment_reads_in_the_singular() -> None:
+    data = _one_customer_data()
+    page = report.render_html(data)
+    assert "1 customer in 1 segment," in page
+    text = report.describe_segment(data.summary.iloc[0], data.profiles.iloc[:0])
+    assert text.startswith("Frequent Shoppers: 1 customer (100% of all)")
+    assert "1 customers" not in page and "1 segments" not in page
+
+
+def test_a_sampled_scatter_says_it_is_a_sample_and_a_full_one_does_not() -> None:
+    data = _synthetic_data()
+    full = report.render_html(data).split('id="projection"')[1].split("</section>")[0]
+    assert "sample" not in full
+    sampled_data = dataclasses.replace(data, projection=data.projection.iloc[::4])
+    sampled = report.render_html(sampled_data).split('id="projection"')[1]
+    assert "A sample: 25 of 100 customers" in sampled.split("</section>")[0]
+    assert "counts in the legend are customers in the sample" in sampled
+
+
+def test_the_data_science_part_is_labelled_and_below_the_marketing_part() -> None:
+    page = report.render_html(_synthetic_data())
+    marketing, data_science = page.split('<div class="part data-science" id="data-science">')
+    assert "For data scientists" in data_science.split("<section")[0]
+    for section_id, _ in report.MARKETING_SECTIONS:
+        assert f'<section id="{section_id}">' in marketing
+    for section_id, _ in report.DATA_SCIENCE_SECTIONS:
+        assert f'<section id="{section_id}">' in data_science
