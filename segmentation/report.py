@@ -39,7 +39,6 @@ from sklearn.neighbors import NearestNeighbors
 
 from segmentation.clustering import ClusteringConfig, scale_min_samples, stable_sample
 from segmentation.features import (
-    DEFAULT_FEATURES,
     build_matrix,
     parse_feature_list,
     select_features,
@@ -89,13 +88,17 @@ FEATURE_LABELS: dict[str, str] = {
     "credit_utilisation": "credit utilisation",
     "missed_payments_12m": "missed payments",
     "credit_score": "credit score",
+    "credit_limit": "credit limit",
+    "credit_balance": "credit balance",
     "age_years": "age",
     "annual_income": "annual income",
 }
 
 
 # Features in money, shown with the build's currency.
-MONEY_FEATURES = frozenset({"monetary", "avg_order_value"})
+MONEY_FEATURES = frozenset(
+    {"monetary", "avg_order_value", "credit_limit", "credit_balance", "annual_income"}
+)
 
 
 @dataclass(frozen=True)
@@ -169,7 +172,7 @@ def _share(value: float) -> str:
     return f"{value:.1%}" if abs(value) < 0.01 else f"{value:.0%}"
 
 
-def _listed(value: object) -> tuple[str, ...]:
+def _listed(value: object) -> tuple[str, ...] | None:
     """A feature list stored as a list, a JSON array or comma-separated text."""
     if isinstance(value, str) and value.strip().startswith("["):
         value = json.loads(value)
@@ -190,12 +193,15 @@ def k_distance_curve(
     if features.empty or "min_samples" not in diagnostics:
         return None, None
     config = ClusteringConfig()
-    requested = _listed(diagnostics.get("features_used")) or DEFAULT_FEATURES
+    requested = _listed(diagnostics.get("features_used")) or None
     features = features.sort_values("customer_id", kind="stable").reset_index(drop=True)
-    used = select_features(features, requested).used
-    if not used:
+    selection = select_features(features, requested)
+    if not selection.used:
         return None, None
-    matrix = build_matrix(features, used).values
+    transforms = diagnostics.get("feature_transforms")
+    if isinstance(transforms, str):
+        transforms = json.loads(transforms)
+    matrix = build_matrix(features, selection.used, transforms or selection.transforms).values
     sample = stable_sample(features["customer_id"], min(config.search_rows, len(features)))
     k = scale_min_samples(int(diagnostics["min_samples"]), len(features), len(sample))
     k = int(min(max(k, 2), len(sample) - 1))
@@ -248,6 +254,7 @@ def describe_segment(segment: pd.Series, profile: pd.DataFrame, currency: str = 
         text += " Compared with all customers: " + "; ".join(traits) + "."
     else:
         text += " Close to the average customer on every feature."
+    text += stability_sentence(segment)
     action = segment.get("marketing_action")
     if isinstance(action, str) and action:
         text += f" Recommended action: {action}"
@@ -392,6 +399,27 @@ class SummaryColumn:
     shown: Callable[[pd.DataFrame], pd.Series]
 
 
+def stability_label(segment: pd.Series) -> str:
+    """The bootstrap stability as the table shows it, an unstable segment flagged."""
+    value = segment.get("stability")
+    if _is_missing(value):
+        return ""
+    return f"{value:.2f}" + ("" if segment.get("is_stable") else " unstable")
+
+
+def stability_sentence(segment: pd.Series) -> str:
+    """What the stability figure means for acting on the segment, in one sentence."""
+    value = segment.get("stability")
+    if _is_missing(value):
+        return ""
+    if segment.get("is_stable"):
+        return f" Stable: it comes back in reruns on subsets of the customers ({value:.2f})."
+    return (
+        f" Unstable ({value:.2f}): it does not reliably come back in reruns on subsets of "
+        "the customers, so treat it as a hypothesis and test it on a small campaign first."
+    )
+
+
 def _percent(values: pd.Series) -> pd.Series:
     return values.map(lambda v: "" if _is_missing(v) else f"{v:.1%}")
 
@@ -407,6 +435,7 @@ SUMMARY_COLUMNS: tuple[SummaryColumn, ...] = (
     SummaryColumn("average order value ({currency})", lambda s: s["avg_order_value"].map(_number)),
     SummaryColumn("median days since purchase", lambda s: s["median_recency_days"].map(_number)),
     SummaryColumn("top category", lambda s: s["top_product_category"]),
+    SummaryColumn("stability", lambda s: s.apply(stability_label, axis=1)),
 )
 
 

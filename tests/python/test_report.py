@@ -57,6 +57,8 @@ def _synthetic_data() -> report.ReportData:
             "median_recency_days": [3.0, 300.0, 40.0],
             "top_product_category": ["grocery", "books", "electronics"],
             "marketing_action": ["Reward loyalty.", "Win back.", "Review by hand."],
+            "stability": [0.95, 0.6, 0.8],
+            "is_stable": [True, False, True],
         }
     )
     z_scores = {
@@ -126,6 +128,16 @@ def test_description_names_the_strongest_differences_in_the_right_direction() ->
     assert "time as a customer" not in text, "a z-score of 0.2 is not a trait"
     assert text.index("days since last purchase") < text.index("number of purchases")
     assert text.endswith("Recommended action: Win back.")
+
+
+def test_an_unstable_segment_is_flagged_in_the_table_and_its_description() -> None:
+    data = _synthetic_data()
+    page = report.render_html(data)
+    assert "0.60 unstable" in page and "0.95 unstable" not in page
+    stable = report.describe_segment(data.summary.iloc[0], data.profiles.iloc[:0])
+    unstable = report.describe_segment(data.summary.iloc[1], data.profiles.iloc[:0])
+    assert "Stable: it comes back in reruns" in stable
+    assert "Unstable (0.60)" in unstable and "test it on a small campaign first" in unstable
 
 
 def test_description_of_an_average_segment_says_so() -> None:
