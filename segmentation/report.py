@@ -288,23 +288,30 @@ def _png(fig: plt.Figure) -> str:
 
 
 def figure_sizes(summary: pd.DataFrame, palette: dict[str, str], currency: str = "") -> str:
-    """Customers and revenue per segment, side by side, same segment order."""
-    fig, axes = plt.subplots(1, 2, figsize=(11, 0.5 * len(summary) + 1.8), sharey=True)
+    """Customers and revenue per segment, side by side, same segment order.
+
+    Data without purchases (a lender's file) has no revenue to show: customers only.
+    """
+    panels = 2 if has_data(summary, "revenue") else 1
+    fig, axes = plt.subplots(
+        1, panels, figsize=(5.5 * panels, 0.5 * len(summary) + 1.8), sharey=True, squeeze=False
+    )
+    axes = axes[0]
     names = summary["segment_name"].tolist()
     colours = [palette[n] for n in names]
     axes[0].barh(names, summary["customers"], color=colours)
     axes[0].set_title("Customers")
-    revenue = summary["revenue"].astype(float)
-    axes[1].barh(names, revenue, color=colours)
-    axes[1].set_title(f"Net revenue ({currency})" if currency else "Net revenue")
-    # Compact tick labels: full figures such as 1,250,000 run into each other on this axis.
-    axes[1].xaxis.set_major_formatter(matplotlib.ticker.EngFormatter(sep=""))
-    axes[1].xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=5))
+    bars = [(axes[0], summary["customers"], summary["customer_share"])]
+    if panels == 2:
+        revenue = summary["revenue"].astype(float)
+        axes[1].barh(names, revenue, color=colours)
+        axes[1].set_title(f"Net revenue ({currency})" if currency else "Net revenue")
+        # Compact tick labels: full figures such as 1,250,000 run into each other on this axis.
+        axes[1].xaxis.set_major_formatter(matplotlib.ticker.EngFormatter(sep=""))
+        axes[1].xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=5))
+        bars.append((axes[1], revenue, summary["revenue_share"]))
     axes[0].invert_yaxis()  # largest segment on top; the axes share y
-    for ax, values, shares in (
-        (axes[0], summary["customers"], summary["customer_share"]),
-        (axes[1], revenue, summary["revenue_share"]),
-    ):
+    for ax, values, shares in bars:
         for y, (value, share) in enumerate(zip(values, shares, strict=True)):
             label = "" if _is_missing(share) else f" {share:.0%}"
             ax.text(value, y, label, va="center", fontsize=9)
@@ -392,11 +399,25 @@ class SummaryColumn:
     """One column of the segment table: its heading and how to show it from segment_summary.
 
     `heading` may name `{currency}`. A new column (a stability figure, a
-    descriptive name) is one more entry in SUMMARY_COLUMNS.
+    descriptive name) is one more entry in SUMMARY_COLUMNS; `needs` leaves it out
+    when the data has nothing for it.
     """
 
     heading: str
     shown: Callable[[pd.DataFrame], pd.Series]
+    # The segment_summary column whose data the column shows: without any (a lender's
+    # file has no purchases, a retailer's no credit), the column is left out.
+    needs: str | None = None
+
+
+def has_data(summary: pd.DataFrame, column: str | None) -> bool:
+    """True when `column` holds a value other than null or zero for some segment."""
+    if column is None:
+        return True
+    if column not in summary.columns:
+        return False
+    values = pd.to_numeric(summary[column], errors="coerce")
+    return bool((values.notna() & (values != 0)).any())
 
 
 def stability_label(segment: pd.Series) -> str:
@@ -429,12 +450,32 @@ SUMMARY_COLUMNS: tuple[SummaryColumn, ...] = (
     SummaryColumn("customers", lambda s: s["customers"].map("{:,}".format)),
     SummaryColumn("share of customers", lambda s: _percent(s["customer_share"])),
     SummaryColumn(
-        "net revenue ({currency})", lambda s: s["revenue"].astype(float).map("{:,.0f}".format)
+        "net revenue ({currency})",
+        lambda s: s["revenue"].astype(float).map("{:,.0f}".format),
+        "revenue",
     ),
-    SummaryColumn("share of revenue", lambda s: _percent(s["revenue_share"])),
-    SummaryColumn("average order value ({currency})", lambda s: s["avg_order_value"].map(_number)),
-    SummaryColumn("median days since purchase", lambda s: s["median_recency_days"].map(_number)),
-    SummaryColumn("top category", lambda s: s["top_product_category"]),
+    SummaryColumn("share of revenue", lambda s: _percent(s["revenue_share"]), "revenue"),
+    SummaryColumn(
+        "average order value ({currency})",
+        lambda s: s["avg_order_value"].map(_number),
+        "avg_order_value",
+    ),
+    SummaryColumn(
+        "median days since purchase",
+        lambda s: s["median_recency_days"].map(_number),
+        "avg_order_value",
+    ),
+    SummaryColumn(
+        "average credit utilisation",
+        lambda s: s["avg_credit_utilisation"].map(_number),
+        "avg_credit_utilisation",
+    ),
+    SummaryColumn(
+        "average missed payments",
+        lambda s: s["avg_missed_payments_12m"].map(_number),
+        "avg_missed_payments_12m",
+    ),
+    SummaryColumn("top category", lambda s: s["top_product_category"], "avg_order_value"),
     SummaryColumn("stability", lambda s: s.apply(stability_label, axis=1)),
 )
 
@@ -445,6 +486,7 @@ def _summary_table(summary: pd.DataFrame, currency: str) -> str:
         {
             column.heading.format(currency=currency).replace(" ()", ""): column.shown(summary)
             for column in SUMMARY_COLUMNS
+            if has_data(summary, column.needs)
         }
     )
     return _table(shown)

@@ -140,6 +140,24 @@ def test_an_unstable_segment_is_flagged_in_the_table_and_its_description() -> No
     assert "Unstable (0.60)" in unstable and "test it on a small campaign first" in unstable
 
 
+def test_a_lenders_report_shows_credit_columns_and_no_empty_revenue() -> None:
+    data = _synthetic_data()
+    lender = data.summary.assign(
+        revenue=0.0,
+        revenue_share=np.nan,
+        avg_order_value=np.nan,
+        median_recency_days=np.nan,
+        top_product_category=None,
+        avg_credit_utilisation=[0.2, 0.9, 0.5],
+        avg_missed_payments_12m=[0.0, 2.5, 1.0],
+    )
+    table = report._summary_table(lender, "TWD")
+    assert "average credit utilisation" in table and "average missed payments" in table
+    assert "net revenue" not in table and "average order value" not in table
+    retailer = report._summary_table(data.summary, "EUR")
+    assert "net revenue (EUR)" in retailer and "credit utilisation" not in retailer
+
+
 def test_description_of_an_average_segment_says_so() -> None:
     data = _synthetic_data()
     profile = data.profiles.loc[data.profiles["segment_name"] == "Outliers"]
