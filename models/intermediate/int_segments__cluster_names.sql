@@ -233,20 +233,12 @@ base_names as (
                 then upper(left(phrased.description, 1)) || substr(phrased.description, 2)
             else 'Typical ' || phrased.noun
         end as base_segment_name,
+        -- Noise keeps its base name and adds what describes it.
         case
-            when
-                phrased.cluster_id = {{ noise_cluster_id }}
-                and phrased.name_descriptors is not null
-                then '{{ var("segment_noise_name") }}: ' || phrased.description
-            when phrased.cluster_id = {{ noise_cluster_id }} and phrased.unusual_phrase is not null
-                then '{{ var("segment_noise_name") }}: ' || phrased.unusual_phrase
-            when phrased.cluster_id = {{ noise_cluster_id }}
-                then '{{ var("segment_noise_name") }}'
-            when phrased.rule_name is not null then phrased.rule_name
-            when phrased.name_descriptors is not null
-                then upper(left(phrased.description, 1)) || substr(phrased.description, 2)
-            else 'Typical ' || phrased.noun
-        end as plain_name,
+            when phrased.cluster_id != {{ noise_cluster_id }} then null
+            when phrased.name_descriptors is not null then phrased.description
+            else phrased.unusual_phrase
+        end as noise_description,
         phrased.descriptor_action
     from phrased
 
@@ -256,6 +248,8 @@ with_actions as (
 
     select
         base_names.*,
+        base_names.base_segment_name || coalesce(': ' || base_names.noise_description, '')
+            as plain_name,
         coalesce(
             case when base_names.naming_basis != 'rule' then base_names.descriptor_action end,
             segment_actions.marketing_action
