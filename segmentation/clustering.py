@@ -36,11 +36,19 @@ from sklearn.metrics import silhouette_score
 from sklearn.neighbors import NearestNeighbors, radius_neighbors_graph
 
 from segmentation.features import (
-    DEFAULT_FEATURES,
+    SelectionRules,
     build_matrix,
     parse_feature_list,
     select_features,
 )
+from segmentation.refine import (
+    ORIGIN_NAMES,
+    SegmentLimits,
+    absorb_excess_noise,
+    min_size,
+    refine_segments,
+)
+from segmentation.stability import subset_stability
 
 logger = logging.getLogger(__name__)
 
@@ -63,40 +71,78 @@ OUTPUT_COLUMNS: tuple[str, ...] = (
 
 @dataclass(frozen=True)
 class ClusteringConfig:
-    """Everything a build may set through vars; defaults are the documented ones."""
+    """Everything a build may set through vars; defaults are the documented ones.
 
-    features: tuple[str, ...] = DEFAULT_FEATURES
+    `features` None means "choose from the data" (segmentation.features).
+    """
+
+    features: tuple[str, ...] | None = None
     eps: float | None = None
     min_samples: int | None = None
     max_exact_rows: int = 20_000
     sample_rows: int = 20_000
     search_rows: int = 5_000
     chunk_rows: int = 50_000
-    max_noise_share: float = 0.20
-    max_largest_cluster_share: float = 0.60
     silhouette_rows: int = 3_000
     random_state: int = 42
+    limits: SegmentLimits = field(default_factory=SegmentLimits)
+    selection: SelectionRules = field(default_factory=SelectionRules)
+    stability_resamples: int = 20
+    stability_rows: int = 5_000
+    stability_fraction: float = 0.8
 
     @classmethod
     def from_getter(cls, get: Callable[[str], object]) -> ClusteringConfig:
         """Build a config from a `dbt.config.get`-like lookup; unset or "None" means default."""
+
+        def read(group: object, fields: dict[str, tuple[str, Callable]]) -> dict[str, object]:
+            values: dict[str, object] = {}
+            for attribute, (key, cast) in fields.items():
+                parsed = parse_optional_number(get(key), cast)
+                values[attribute] = parsed if parsed is not None else getattr(group, attribute)
+            return values
+
         defaults = cls()
-        values: dict[str, object] = {"features": parse_feature_list(get("cluster_features"))}
-        numeric = {
-            "eps": ("dbscan_eps", float),
-            "min_samples": ("dbscan_min_samples", int),
-            "max_exact_rows": ("dbscan_max_exact_rows", int),
-            "sample_rows": ("dbscan_sample_rows", int),
-            "search_rows": ("dbscan_search_rows", int),
-            "chunk_rows": ("dbscan_chunk_rows", int),
-            "max_noise_share": ("dbscan_max_noise_share", float),
-            "max_largest_cluster_share": ("dbscan_max_largest_cluster_share", float),
-            "random_state": ("dbscan_random_state", int),
-        }
-        for attribute, (key, cast) in numeric.items():
-            parsed = parse_optional_number(get(key), cast)
-            values[attribute] = parsed if parsed is not None else getattr(defaults, attribute)
-        return cls(**values)
+        values = read(
+            defaults,
+            {
+                "eps": ("dbscan_eps", float),
+                "min_samples": ("dbscan_min_samples", int),
+                "max_exact_rows": ("dbscan_max_exact_rows", int),
+                "sample_rows": ("dbscan_sample_rows", int),
+                "search_rows": ("dbscan_search_rows", int),
+                "chunk_rows": ("dbscan_chunk_rows", int),
+                "random_state": ("dbscan_random_state", int),
+                "stability_resamples": ("segment_stability_resamples", int),
+                "stability_rows": ("segment_stability_rows", int),
+            },
+        )
+        limits = read(
+            defaults.limits,
+            {
+                "min_share": ("segment_min_share", float),
+                "min_segments": ("segment_min_count", int),
+                "max_segments": ("segment_max_count", int),
+                "max_largest_share": ("dbscan_max_largest_cluster_share", float),
+                "max_noise_share": ("dbscan_max_noise_share", float),
+            },
+        )
+        selection = read(
+            defaults.selection,
+            {
+                "min_coverage": ("feature_min_coverage", float),
+                "max_dominant_share": ("feature_max_dominant_share", float),
+                "max_rank_correlation": ("feature_max_rank_correlation", float),
+                "min_primary_features": ("feature_min_primary", int),
+                "flag_zero_share": ("feature_flag_zero_share", float),
+            },
+        )
+        return cls(
+            features=parse_feature_list(get("cluster_features")),
+            limits=SegmentLimits(**limits),
+            selection=SelectionRules(**selection),
+            **values,
+        )
 
 
 @dataclass(frozen=True)
@@ -231,24 +277,37 @@ def evaluate_labels(
     return ClusterQuality(clusters, noise_share, largest, silhouette)
 
 
-def search_score(quality: ClusterQuality, config: ClusteringConfig) -> tuple[int, float]:
-    """Rank a candidate: first by whether it meets the limits, then by quality.
+def segment_count(labels: np.ndarray, min_share: float) -> int:
+    """Clusters holding at least `min_share` of the rows: the ones that would be segments."""
+    clustered = labels[labels != NOISE]
+    if clustered.size == 0:
+        return 0
+    return int(np.count_nonzero(np.bincount(clustered) >= min_size(len(labels), min_share)))
 
-    Quality is the non-noise silhouette times the clustered share, so calling
-    hard points noise is not free. Candidates that break a limit (one giant
-    cluster, too much noise, fewer than two clusters) rank below every one
-    that keeps them, ordered by how far they overshoot.
+
+def search_score(
+    quality: ClusterQuality, segments: int, config: ClusteringConfig
+) -> tuple[int, float]:
+    """Rank a candidate: first by which limits it keeps, then by quality.
+
+    Tiers, best first: noise within its limit, a usable number of segments
+    (clusters of at least the minimum share) and no cluster over the largest
+    share; noise and segment count only; noise only. Candidates with too
+    much noise rank below all of them, by how far they overshoot. Within a
+    tier, quality is the non-noise silhouette times the clustered share, so
+    calling hard points noise is not free. The refinement step fixes what
+    the winner still lacks (too few or too many segments, a giant one), but
+    a candidate that needs no fixing shows the data's own density structure.
     """
+    if quality.noise_share > config.limits.max_noise_share:
+        return (0, -(quality.noise_share - config.limits.max_noise_share))
     silhouette = quality.silhouette if quality.silhouette is not None else -1.0
     score = silhouette * (1.0 - quality.noise_share)
-    overshoot = (
-        max(0.0, quality.noise_share - config.max_noise_share)
-        + max(0.0, quality.largest_cluster_share - config.max_largest_cluster_share)
-        + (1.0 if quality.clusters < 2 else 0.0)
-    )
-    if overshoot == 0:
-        return (1, score)
-    return (0, -overshoot)
+    limits = config.limits
+    in_range = limits.min_segments <= segments <= limits.max_segments
+    if in_range and quality.largest_cluster_share <= limits.max_largest_share:
+        return (3, score)
+    return (2 if in_range else 1, score)
 
 
 def choose_parameters(
@@ -289,7 +348,7 @@ def choose_parameters(
         quality = evaluate_labels(
             search_matrix, labels, SEARCH_SILHOUETTE_ROWS, config.random_state
         )
-        rank = search_score(quality, config)
+        rank = search_score(quality, segment_count(labels, config.limits.min_share), config)
         logger.debug("eps=%.4f min_samples=%d -> %s rank=%s", eps, k, quality, rank)
         if best is None or rank > best[0]:
             best = (rank, eps, k)
@@ -299,10 +358,9 @@ def choose_parameters(
     if rank[0] == 0:
         source += "_fallback"
         logger.warning(
-            "no eps/min_samples pair kept noise <= %.0f%%, largest cluster <= %.0f%% and "
-            "two or more clusters; using the closest one (eps=%.4f, min_samples=%d)",
-            100 * config.max_noise_share,
-            100 * config.max_largest_cluster_share,
+            "no eps/min_samples pair kept noise <= %.0f%%; using the closest one "
+            "(eps=%.4f, min_samples=%d)",
+            100 * config.limits.max_noise_share,
             eps,
             k,
         )
@@ -430,22 +488,31 @@ def assign_to_nearest_core(
     return labels
 
 
-def renumber_clusters(labels: np.ndarray) -> np.ndarray:
-    """Number clusters 0, 1, ... by size descending, ties by their first row.
+def renumbering(labels: np.ndarray) -> dict[int, int]:
+    """Old label -> new label: clusters 0, 1, ... by size descending, ties by their first row.
 
     Rows are sorted by customer_id, so "first row" is the smallest member id:
     the numbering depends only on the data, not on DBSCAN's visiting order.
+    Noise keeps -1.
     """
-    clustered = labels[labels != NOISE]
-    if clustered.size == 0:
-        return labels.copy()
     ids, first_rows, sizes = np.unique(labels, return_index=True, return_counts=True)
     keep = ids != NOISE
     ids, first_rows, sizes = ids[keep], first_rows[keep], sizes[keep]
     order = np.lexsort((first_rows, -sizes))
-    lookup = np.full(int(ids.max()) + 1, NOISE, dtype=np.int64)
-    lookup[ids[order]] = np.arange(len(order))
-    return np.where(labels == NOISE, NOISE, lookup[np.maximum(labels, 0)])
+    mapping = {int(old): new for new, old in enumerate(ids[order])}
+    mapping[NOISE] = NOISE
+    return mapping
+
+
+def renumber_clusters(labels: np.ndarray) -> np.ndarray:
+    """Labels renumbered by `renumbering`."""
+    mapping = renumbering(labels)
+    if len(mapping) == 1:
+        return labels.copy()
+    lookup = np.full(max(mapping) + 2, NOISE, dtype=np.int64)
+    for old, new in mapping.items():
+        lookup[old] = new
+    return lookup[labels]
 
 
 def project_2d(matrix: np.ndarray, fit_rows: np.ndarray, random_state: int) -> np.ndarray:
@@ -472,6 +539,62 @@ def prepare_input(frame: pd.DataFrame) -> pd.DataFrame:
     return ordered.sort_values("customer_id", kind="mergesort").reset_index(drop=True)
 
 
+def segment_procedure(
+    eps: float, min_samples: int, reference_rows: int, config: ClusteringConfig
+) -> Callable[[np.ndarray], np.ndarray]:
+    """The whole segmentation (DBSCAN, then refinement) as a function of a matrix.
+
+    `min_samples` is meant for `reference_rows` rows and is scaled to the rows
+    the function gets, so a subset is clustered at the same density.
+    """
+
+    def run(matrix: np.ndarray) -> np.ndarray:
+        k = scale_min_samples(min_samples, reference_rows, len(matrix))
+        labels, _ = fit_dbscan(matrix, eps, k)
+        return refine_segments(
+            matrix,
+            labels,
+            eps=eps,
+            min_samples=k,
+            limits=config.limits,
+            random_state=config.random_state,
+        ).labels
+
+    return run
+
+
+# A noise feature whose spread is at least this many times the population's is "unusual".
+UNUSUAL_SPREAD_RATIO = 1.5
+
+
+def unusual_features(
+    matrix: np.ndarray, labels: np.ndarray, features: tuple[str, ...], *, top: int = 2
+) -> list[str]:
+    """The features on which DBSCAN's noise is most spread out, widest first.
+
+    Noise is scattered in every direction, so its averages often sit near
+    everyone's and no descriptor of a mean holds; what sets it apart is how
+    far its customers stray. On the standardised matrix the population's
+    spread is 1 per feature; a noise spread of at least UNUSUAL_SPREAD_RATIO
+    makes the feature "unusual" for the outliers' name.
+    """
+    noise = labels == NOISE
+    if noise.sum() < 2 or matrix.shape[1] == 0:
+        return []
+    spread = matrix[noise].std(axis=0)
+    order = np.argsort(-spread, kind="stable")
+    return [features[i] for i in order[:top] if spread[i] >= UNUSUAL_SPREAD_RATIO]
+
+
+def cluster_origins(labels: np.ndarray, origins: np.ndarray) -> dict[int, str]:
+    """Each cluster's origin: the step most of its customers came from (ties: lowest code)."""
+    out: dict[int, str] = {}
+    for cluster in np.unique(labels[labels != NOISE]):
+        counts = np.bincount(origins[labels == cluster], minlength=len(ORIGIN_NAMES))
+        out[int(cluster)] = ORIGIN_NAMES[int(np.argmax(counts))]
+    return out
+
+
 def cluster_customers(frame: pd.DataFrame, config: ClusteringConfig) -> ClusteringResult:
     """Segment customers with DBSCAN; one output row per input row, plus diagnostics."""
     timings: dict[str, float] = {}
@@ -487,7 +610,7 @@ def cluster_customers(frame: pd.DataFrame, config: ClusteringConfig) -> Clusteri
     data = prepare_input(frame)
     n = len(data)
     diagnostics: dict = {
-        "features_requested": list(config.features),
+        "features_requested": list(config.features) if config.features else None,
         "customers": n,
     }
     if n == 0:
@@ -495,12 +618,13 @@ def cluster_customers(frame: pd.DataFrame, config: ClusteringConfig) -> Clusteri
         diagnostics.update(fit_method="empty", parameter_source="none", features_used=[])
         return ClusteringResult(empty_assignments(), finish(diagnostics, timings, started))
 
-    selection = select_features(data, config.features)
-    features = build_matrix(data, selection.used)
+    selection = select_features(data, config.features, config.selection)
+    features = build_matrix(data, selection.used, selection.transforms)
     matrix = features.values
     diagnostics.update(
         features_used=list(selection.used),
         features_dropped=selection.dropped,
+        feature_transforms=selection.transforms,
         log_transformed=list(features.log_transformed),
         imputed_values=features.imputed_counts,
     )
@@ -522,14 +646,48 @@ def cluster_customers(frame: pd.DataFrame, config: ClusteringConfig) -> Clusteri
     fit_min_samples = scale_min_samples(choice.search_min_samples, len(search_rows), len(fit_rows))
     lap("search_seconds")
 
-    fit_labels, fit_core = fit_dbscan(matrix[fit_rows], choice.eps, fit_min_samples)
+    fit_matrix = matrix[fit_rows]
+    dbscan_labels, fit_core = fit_dbscan(fit_matrix, choice.eps, fit_min_samples)
+    dbscan_clusters = int(np.unique(dbscan_labels[dbscan_labels != NOISE]).size)
     lap("fit_seconds")
+
+    refined = refine_segments(
+        fit_matrix,
+        dbscan_labels,
+        eps=choice.eps,
+        min_samples=fit_min_samples,
+        limits=config.limits,
+        random_state=config.random_state,
+    )
+    fit_labels = refined.labels
+    origins = cluster_origins(fit_labels, refined.origins)
+    lap("refine_seconds")
+
+    stability_rows = stable_sample(data["customer_id"].iloc[fit_rows], config.stability_rows)
+    stability = subset_stability(
+        fit_matrix[stability_rows],
+        fit_labels[stability_rows],
+        segment_procedure(choice.eps, fit_min_samples, len(fit_rows), config),
+        resamples=config.stability_resamples,
+        fraction=config.stability_fraction,
+        random_state=config.random_state,
+    )
+    lap("stability_seconds")
 
     if sampled:
         labels = assign_to_nearest_core(
-            matrix, matrix[fit_rows][fit_core], fit_labels[fit_core], choice.eps, config.chunk_rows
+            matrix, fit_matrix[fit_core], fit_labels[fit_core], choice.eps, config.chunk_rows
         )
         labels[fit_rows] = fit_labels
+        # The sample's noise limit holds for everyone: customers beyond eps of every
+        # core point join their nearest clustered sample customer as the sample's did.
+        labels = absorb_excess_noise(
+            matrix,
+            labels,
+            config.limits.max_noise_share,
+            refined.steps,
+            targets=fit_rows[fit_labels != NOISE],
+        )
         core = np.zeros(n, dtype=bool)
         core[fit_rows] = fit_core
         in_fit = np.zeros(n, dtype=bool)
@@ -539,6 +697,7 @@ def cluster_customers(frame: pd.DataFrame, config: ClusteringConfig) -> Clusteri
         labels, core, methods = fit_labels, fit_core, np.full(n, "exact")
     lap("assign_seconds")
 
+    mapping = renumbering(labels)
     labels = renumber_clusters(labels)
     projection = project_2d(matrix, fit_rows, config.random_state)
     out = build_output(data, labels, core, methods, projection)
@@ -546,6 +705,17 @@ def cluster_customers(frame: pd.DataFrame, config: ClusteringConfig) -> Clusteri
 
     quality = evaluate_labels(matrix, labels, config.silhouette_rows, config.random_state)
     lap("quality_seconds")
+    unusual = unusual_features(matrix, labels, features.features)
+    segments = [
+        {
+            "cluster_id": mapping[old],
+            "origin": "noise" if old == NOISE else origins.get(old, "dbscan"),
+            "stability": None if old not in stability else round(stability[old], 4),
+            "unusual_features": unusual if old == NOISE else [],
+        }
+        for old in sorted(mapping, key=mapping.get)
+        if old in stability or old in origins
+    ]
     diagnostics.update(
         eps=choice.eps,
         # A var is reported as given: scaling it to the search sample and back rounds twice.
@@ -561,15 +731,23 @@ def cluster_customers(frame: pd.DataFrame, config: ClusteringConfig) -> Clusteri
         search_rows=len(search_rows),
         fit_method="sampled" if sampled else "exact",
         sample_size=len(fit_rows) if sampled else None,
+        dbscan_clusters=dbscan_clusters,
+        min_segment_share=config.limits.min_share,
+        refinement_steps=refined.steps,
+        segments=segments,
+        stability_resamples=config.stability_resamples,
+        stability_rows=len(stability_rows),
         **quality_fields(quality),
     )
     logger.info(
-        "DBSCAN %s on %d customers: eps=%.4f min_samples=%d (%s) -> %d clusters, %.1f%% noise",
+        "DBSCAN %s on %d customers: eps=%.4f min_samples=%d (%s) -> %d DBSCAN clusters, "
+        "%d segments after refinement, %.1f%% noise",
         diagnostics["fit_method"],
         n,
         choice.eps,
         diagnostics["min_samples"],
         choice.source,
+        dbscan_clusters,
         quality.clusters,
         100 * quality.noise_share,
     )

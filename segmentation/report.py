@@ -8,7 +8,9 @@
 It opens the warehouse read-only (after the build, so it blocks nothing),
 draws every figure with matplotlib/seaborn into PNGs embedded as base64, and
 writes one HTML file that can be mailed as it is. Each section has an `id`
-so tests (and readers) can find it.
+so tests (and readers) can find it. The page opens with what marketing reads
+(sizes, revenue, what each segment is, how segments differ); how the
+clustering was done, for data scientists, follows under its own heading.
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ import html
 import io
 import json
 import sys
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -37,27 +39,32 @@ from sklearn.neighbors import NearestNeighbors
 
 from segmentation.clustering import ClusteringConfig, scale_min_samples, stable_sample
 from segmentation.features import (
-    DEFAULT_FEATURES,
     build_matrix,
     parse_feature_list,
     select_features,
 )
 
 # Sections in report order: (html id, heading). Tests check every one is present.
-SECTIONS: tuple[tuple[str, str], ...] = (
+# Marketing reads the first part; the second, for data scientists, shows how the
+# segments were found and is not needed to use them.
+MARKETING_SECTIONS: tuple[tuple[str, str], ...] = (
     ("segment-sizes", "Segment sizes and revenue"),
     ("segment-descriptions", "What each segment is"),
     ("feature-heatmap", "How segments differ: feature z-scores"),
+)
+DATA_SCIENCE_SECTIONS: tuple[tuple[str, str], ...] = (
     ("projection", "Customers in two dimensions"),
     ("k-distance", "Choosing eps: the k-distance curve"),
-    ("diagnostics", "Clustering diagnostics"),
+    ("diagnostics", "Clustering diagnostics, as stored"),
 )
+SECTIONS = MARKETING_SECTIONS + DATA_SCIENCE_SECTIONS
 REQUIRED_TABLES: tuple[str, ...] = (
     "segment_summary",
     "segment_profiles",
     "customer_segments",
     "customer_clusters",
     "customer_features",
+    "build_metadata",
 )
 PROJECTION_POINTS = 20_000  # enough to show every segment's shape, small enough to draw fast
 Z_STRONG = 1.0  # "well above/below": the same scale the naming rules use
@@ -81,14 +88,26 @@ FEATURE_LABELS: dict[str, str] = {
     "credit_utilisation": "credit utilisation",
     "missed_payments_12m": "missed payments",
     "credit_score": "credit score",
+    "credit_limit": "credit limit",
+    "credit_balance": "credit balance",
     "age_years": "age",
     "annual_income": "annual income",
 }
 
 
+# Features in money, shown with the build's currency.
+MONEY_FEATURES = frozenset(
+    {"monetary", "avg_order_value", "credit_limit", "credit_balance", "annual_income"}
+)
+
+
 @dataclass(frozen=True)
 class ReportData:
-    """Everything the report shows, read once from the warehouse."""
+    """Everything the report shows, read once from the warehouse.
+
+    `build` is the row of build_metadata (raw data path, currency, build
+    time).
+    """
 
     summary: pd.DataFrame
     profiles: pd.DataFrame
@@ -96,6 +115,15 @@ class ReportData:
     diagnostics: dict
     k_distances: np.ndarray | None
     k_neighbour: int | None
+    build: dict = field(default_factory=dict)
+
+    @property
+    def currency(self) -> str:
+        return str(self.build.get("currency") or "")
+
+    @property
+    def customers(self) -> int:
+        return int(self.summary["customers"].sum()) if not self.summary.empty else 0
 
 
 def feature_label(feature: str) -> str:
@@ -103,9 +131,20 @@ def feature_label(feature: str) -> str:
     return FEATURE_LABELS.get(feature, feature.replace("_", " "))
 
 
+def counted(count: int, noun: str) -> str:
+    """ "1 customer", "2 customers", "1,250 customers": a count with its noun agreeing."""
+    return f"{count:,} {noun}" + ("" if count == 1 else "s")
+
+
 def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     query = "select count(*) from duckdb_tables() where table_name = ?"
     return con.execute(query, [name]).fetchall()[0][0] > 0
+
+
+def read_build(con: duckdb.DuckDBPyConnection) -> dict:
+    """The row of build_metadata as a dict; empty if the table holds none."""
+    frame = con.execute("select * from build_metadata").df()
+    return {} if frame.empty else dict(frame.iloc[-1].items())
 
 
 def read_diagnostics(con: duckdb.DuckDBPyConnection) -> dict:
@@ -133,7 +172,7 @@ def _share(value: float) -> str:
     return f"{value:.1%}" if abs(value) < 0.01 else f"{value:.0%}"
 
 
-def _listed(value: object) -> tuple[str, ...]:
+def _listed(value: object) -> tuple[str, ...] | None:
     """A feature list stored as a list, a JSON array or comma-separated text."""
     if isinstance(value, str) and value.strip().startswith("["):
         value = json.loads(value)
@@ -154,12 +193,15 @@ def k_distance_curve(
     if features.empty or "min_samples" not in diagnostics:
         return None, None
     config = ClusteringConfig()
-    requested = _listed(diagnostics.get("features_used")) or DEFAULT_FEATURES
+    requested = _listed(diagnostics.get("features_used")) or None
     features = features.sort_values("customer_id", kind="stable").reset_index(drop=True)
-    used = select_features(features, requested).used
-    if not used:
+    selection = select_features(features, requested)
+    if not selection.used:
         return None, None
-    matrix = build_matrix(features, used).values
+    transforms = diagnostics.get("feature_transforms")
+    if isinstance(transforms, str):
+        transforms = json.loads(transforms)
+    matrix = build_matrix(features, selection.used, transforms or selection.transforms).values
     sample = stable_sample(features["customer_id"], min(config.search_rows, len(features)))
     k = scale_min_samples(int(diagnostics["min_samples"]), len(features), len(sample))
     k = int(min(max(k, 2), len(sample) - 1))
@@ -185,14 +227,14 @@ def load_report_data(con: duckdb.DuckDBPyConnection) -> ReportData:
     diagnostics = read_diagnostics(con)
     features = con.execute("select * from customer_features").df()
     curve, k = k_distance_curve(features, diagnostics)
-    return ReportData(summary, profiles, projection, diagnostics, curve, k)
+    return ReportData(summary, profiles, projection, diagnostics, curve, k, read_build(con))
 
 
-def describe_segment(segment: pd.Series, profile: pd.DataFrame) -> str:
+def describe_segment(segment: pd.Series, profile: pd.DataFrame, currency: str = "") -> str:
     """A few plain sentences on one segment from its size, revenue and strongest z-scores."""
     name = str(segment["segment_name"])
     share = _share(segment["customer_share"])
-    text = f"{name}: {int(segment['customers']):,} customers ({share} of all)"
+    text = f"{name}: {counted(int(segment['customers']), 'customer')} ({share} of all)"
     if not _is_missing(segment.get("revenue_share")):
         text += f", bringing {_share(segment['revenue_share'])} of revenue"
     text += "."
@@ -203,14 +245,16 @@ def describe_segment(segment: pd.Series, profile: pd.DataFrame) -> str:
     for _, row in ranked.head(TRAITS_PER_SEGMENT).iterrows():
         strength = "well " if abs(row["z_score"]) >= Z_STRONG else ""
         direction = "above" if row["z_score"] > 0 else "below"
+        unit = f" {currency}" if currency and row["feature_name"] in MONEY_FEATURES else ""
         traits.append(
             f"{feature_label(row['feature_name'])} {strength}{direction} average "
-            f"({_number(row['feature_mean'])} vs {_number(row['population_mean'])})"
+            f"({_number(row['feature_mean'])}{unit} vs {_number(row['population_mean'])}{unit})"
         )
     if traits:
         text += " Compared with all customers: " + "; ".join(traits) + "."
     else:
         text += " Close to the average customer on every feature."
+    text += stability_sentence(segment)
     action = segment.get("marketing_action")
     if isinstance(action, str) and action:
         text += f" Recommended action: {action}"
@@ -243,24 +287,31 @@ def _png(fig: plt.Figure) -> str:
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def figure_sizes(summary: pd.DataFrame, palette: dict[str, str]) -> str:
-    """Customers and revenue per segment, side by side, same segment order."""
-    fig, axes = plt.subplots(1, 2, figsize=(11, 0.5 * len(summary) + 1.8), sharey=True)
+def figure_sizes(summary: pd.DataFrame, palette: dict[str, str], currency: str = "") -> str:
+    """Customers and revenue per segment, side by side, same segment order.
+
+    Data without purchases (a lender's file) has no revenue to show: customers only.
+    """
+    panels = 2 if has_data(summary, "revenue") else 1
+    fig, axes = plt.subplots(
+        1, panels, figsize=(5.5 * panels, 0.5 * len(summary) + 1.8), sharey=True, squeeze=False
+    )
+    axes = axes[0]
     names = summary["segment_name"].tolist()
     colours = [palette[n] for n in names]
     axes[0].barh(names, summary["customers"], color=colours)
     axes[0].set_title("Customers")
-    revenue = summary["revenue"].astype(float)
-    axes[1].barh(names, revenue, color=colours)
-    axes[1].set_title("Net revenue")
-    # Compact tick labels: full figures such as 1,250,000 run into each other on this axis.
-    axes[1].xaxis.set_major_formatter(matplotlib.ticker.EngFormatter(sep=""))
-    axes[1].xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=5))
+    bars = [(axes[0], summary["customers"], summary["customer_share"])]
+    if panels == 2:
+        revenue = summary["revenue"].astype(float)
+        axes[1].barh(names, revenue, color=colours)
+        axes[1].set_title(f"Net revenue ({currency})" if currency else "Net revenue")
+        # Compact tick labels: full figures such as 1,250,000 run into each other on this axis.
+        axes[1].xaxis.set_major_formatter(matplotlib.ticker.EngFormatter(sep=""))
+        axes[1].xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=5))
+        bars.append((axes[1], revenue, summary["revenue_share"]))
     axes[0].invert_yaxis()  # largest segment on top; the axes share y
-    for ax, values, shares in (
-        (axes[0], summary["customers"], summary["customer_share"]),
-        (axes[1], revenue, summary["revenue_share"]),
-    ):
+    for ax, values, shares in bars:
         for y, (value, share) in enumerate(zip(values, shares, strict=True)):
             label = "" if _is_missing(share) else f" {share:.0%}"
             ax.text(value, y, label, va="center", fontsize=9)
@@ -343,21 +394,99 @@ def _table(frame: pd.DataFrame) -> str:
     return frame.to_html(index=False, border=0, classes="data", na_rep="")
 
 
-def _summary_table(summary: pd.DataFrame) -> str:
+@dataclass(frozen=True)
+class SummaryColumn:
+    """One column of the segment table: its heading and how to show it from segment_summary.
+
+    `heading` may name `{currency}`. A new column (a stability figure, a
+    descriptive name) is one more entry in SUMMARY_COLUMNS; `needs` leaves it out
+    when the data has nothing for it.
+    """
+
+    heading: str
+    shown: Callable[[pd.DataFrame], pd.Series]
+    # The segment_summary column whose data the column shows: without any (a lender's
+    # file has no purchases, a retailer's no credit), the column is left out.
+    needs: str | None = None
+
+
+def has_data(summary: pd.DataFrame, column: str | None) -> bool:
+    """True when `column` holds a value other than null or zero for some segment."""
+    if column is None:
+        return True
+    if column not in summary.columns:
+        return False
+    values = pd.to_numeric(summary[column], errors="coerce")
+    return bool((values.notna() & (values != 0)).any())
+
+
+def stability_label(segment: pd.Series) -> str:
+    """The bootstrap stability as the table shows it, an unstable segment flagged."""
+    value = segment.get("stability")
+    if _is_missing(value):
+        return ""
+    return f"{value:.2f}" + ("" if segment.get("is_stable") else " unstable")
+
+
+def stability_sentence(segment: pd.Series) -> str:
+    """What the stability figure means for acting on the segment, in one sentence."""
+    value = segment.get("stability")
+    if _is_missing(value):
+        return ""
+    if segment.get("is_stable"):
+        return f" Stable: it comes back in reruns on subsets of the customers ({value:.2f})."
+    return (
+        f" Unstable ({value:.2f}): it does not reliably come back in reruns on subsets of "
+        "the customers, so treat it as a hypothesis and test it on a small campaign first."
+    )
+
+
+def _percent(values: pd.Series) -> pd.Series:
+    return values.map(lambda v: "" if _is_missing(v) else f"{v:.1%}")
+
+
+SUMMARY_COLUMNS: tuple[SummaryColumn, ...] = (
+    SummaryColumn("segment", lambda s: s["segment_name"]),
+    SummaryColumn("customers", lambda s: s["customers"].map("{:,}".format)),
+    SummaryColumn("share of customers", lambda s: _percent(s["customer_share"])),
+    SummaryColumn(
+        "net revenue ({currency})",
+        lambda s: s["revenue"].astype(float).map("{:,.0f}".format),
+        "revenue",
+    ),
+    SummaryColumn("share of revenue", lambda s: _percent(s["revenue_share"]), "revenue"),
+    SummaryColumn(
+        "average order value ({currency})",
+        lambda s: s["avg_order_value"].map(_number),
+        "avg_order_value",
+    ),
+    SummaryColumn(
+        "median days since purchase",
+        lambda s: s["median_recency_days"].map(_number),
+        "avg_order_value",
+    ),
+    SummaryColumn(
+        "average credit utilisation",
+        lambda s: s["avg_credit_utilisation"].map(_number),
+        "avg_credit_utilisation",
+    ),
+    SummaryColumn(
+        "average missed payments",
+        lambda s: s["avg_missed_payments_12m"].map(_number),
+        "avg_missed_payments_12m",
+    ),
+    SummaryColumn("top category", lambda s: s["top_product_category"], "avg_order_value"),
+    SummaryColumn("stability", lambda s: s.apply(stability_label, axis=1)),
+)
+
+
+def _summary_table(summary: pd.DataFrame, currency: str) -> str:
     """The KPI table with numbers formatted the way a dashboard shows them."""
-    percent = "{:.1%}".format
     shown = pd.DataFrame(
         {
-            "segment": summary["segment_name"],
-            "customers": summary["customers"].map("{:,}".format),
-            "share of customers": summary["customer_share"].map(percent),
-            "net revenue": summary["revenue"].astype(float).map("{:,.0f}".format),
-            "share of revenue": summary["revenue_share"].map(
-                lambda v: "" if _is_missing(v) else percent(v)
-            ),
-            "average order value": summary["avg_order_value"].map(_number),
-            "median days since purchase": summary["median_recency_days"].map(_number),
-            "top category": summary["top_product_category"],
+            column.heading.format(currency=currency).replace(" ()", ""): column.shown(summary)
+            for column in SUMMARY_COLUMNS
+            if has_data(summary, column.needs)
         }
     )
     return _table(shown)
@@ -379,6 +508,60 @@ def _diagnostics_frame(diagnostics: dict) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["figure", "value"])
 
 
+def _when(value: object) -> str:
+    """A build timestamp (UTC) to the minute."""
+    return "unknown" if _is_missing(value) else f"{pd.Timestamp(value):%Y-%m-%d %H:%M} UTC"
+
+
+def report_header(data: ReportData) -> str:
+    """What the figures are about: how many, as of when, from which data, built when."""
+    as_of = data.diagnostics.get("as_of_date")
+    segments = len(data.summary)
+    lines = [
+        f"{counted(data.customers, 'customer')} in {counted(segments, 'segment')}"
+        + ("" if _is_missing(as_of) else f", as of {pd.Timestamp(as_of):%Y-%m-%d}")
+        + ".",
+        f"Data: {data.build.get('raw_data_path', 'unknown')}"
+        + (f" ({data.build['raw_file_format']})" if data.build.get("raw_file_format") else "")
+        + (f"; amounts in {data.currency}" if data.currency else "")
+        + f". Built {_when(data.build.get('built_at'))}.",
+    ]
+    return "".join(f'<p class="meta">{html.escape(line)}</p>' for line in lines)
+
+
+def projection_note(data: ReportData) -> str:
+    """Says when the scatter shows a sample, so legend counts are not read as segment sizes."""
+    shown = len(data.projection)
+    if shown >= data.customers:
+        return ""
+    return (
+        f'<p class="note">A sample: {shown:,} of {data.customers:,} customers, drawn at random '
+        "(by a hash of the customer id, so every build draws the same ones), because more "
+        "points would hide the shapes and slow the report. The counts in the legend are "
+        "customers in the sample; the segment sizes are in the table above.</p>"
+    )
+
+
+def k_distance_note(data: ReportData) -> str:
+    """Says which customers the curve covers: the sample the eps search itself used."""
+    if data.k_distances is None:
+        return ""
+    covered = len(data.k_distances)
+    if covered >= data.customers:
+        return ""
+    return (
+        f'<p class="note">Over a sample of {covered:,} of {data.customers:,} customers: the '
+        "same deterministic sample the build searched eps on.</p>"
+    )
+
+
+def _sections(sections: tuple[tuple[str, str], ...], body: dict[str, str]) -> str:
+    return "".join(
+        f'<section id="{section_id}"><h3>{html.escape(title)}</h3>{body[section_id]}</section>'
+        for section_id, title in sections
+    )
+
+
 def render_html(data: ReportData) -> str:
     """The whole report as one HTML string with every image inline."""
     order = data.summary["segment_name"].tolist()
@@ -388,22 +571,24 @@ def render_html(data: ReportData) -> str:
         empty = "<p>No customers: the build had no data to segment.</p>"
         body = {section_id: empty for section_id, _ in SECTIONS}
     else:
-        sizes = _image(figure_sizes(data.summary, palette), "segment sizes")
-        body["segment-sizes"] = sizes + _summary_table(data.summary)
+        sizes = _image(figure_sizes(data.summary, palette, data.currency), "segment sizes")
+        body["segment-sizes"] = sizes + _summary_table(data.summary, data.currency)
         items = []
         for _, segment in data.summary.iterrows():
             profile = data.profiles.loc[data.profiles["segment_name"] == segment["segment_name"]]
             colour = palette[segment["segment_name"]]
             items.append(
                 f'<li><span class="swatch" style="background:{colour}"></span>'
-                f"{html.escape(describe_segment(segment, profile))}</li>"
+                f"{html.escape(describe_segment(segment, profile, data.currency))}</li>"
             )
         body["segment-descriptions"] = f'<ul class="segments">{"".join(items)}</ul>'
         body["feature-heatmap"] = _image(figure_heatmap(data.profiles, order), "feature z-scores")
-        body["projection"] = _image(figure_projection(data.projection, palette), "projection")
+        body["projection"] = projection_note(data) + _image(
+            figure_projection(data.projection, palette), "projection"
+        )
         eps = data.diagnostics.get("eps")
         if data.k_distances is not None and len(data.k_distances):
-            body["k-distance"] = _image(
+            body["k-distance"] = k_distance_note(data) + _image(
                 figure_k_distance(
                     data.k_distances, None if eps is None else float(eps), data.k_neighbour
                 ),
@@ -412,11 +597,6 @@ def render_html(data: ReportData) -> str:
         else:
             body["k-distance"] = "<p>No k-distance curve: the build stored no eps/min_samples.</p>"
         body["diagnostics"] = _table(_diagnostics_frame(data.diagnostics))
-    sections = "".join(
-        f'<section id="{section_id}"><h2>{html.escape(title)}</h2>{body[section_id]}</section>'
-        for section_id, title in SECTIONS
-    )
-    customers = int(data.summary["customers"].sum()) if not data.summary.empty else 0
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <title>Customer segments</title>
@@ -427,10 +607,21 @@ table.data {{ border-collapse: collapse; font-size: 0.9em; margin: 1em 0; }}
 table.data th, table.data td {{ padding: 0.3em 0.7em; border-bottom: 1px solid #ddd; }}
 ul.segments li {{ margin: 0.6em 0; line-height: 1.4; }}
 .swatch {{ display: inline-block; width: 0.9em; height: 0.9em; margin-right: 0.5em; }}
+p.meta {{ margin: 0.2em 0; color: #555; }}
+p.note {{ color: #555; font-size: 0.9em; }}
+div.data-science {{ margin-top: 3em; padding-top: 1em; border-top: 3px solid #ddd; }}
 </style></head><body>
 <h1>Customer segments</h1>
-<p>{customers:,} customers in {len(order)} segments.</p>
-{sections}
+{report_header(data)}
+<div class="part" id="marketing">
+{_sections(MARKETING_SECTIONS, body)}
+</div>
+<div class="part data-science" id="data-science">
+<h2>For data scientists: how the segments were found</h2>
+<p>The clustering behind the segments, to check or tune it (see clustering_diagnostics).
+Not needed to use the segments.</p>
+{_sections(DATA_SCIENCE_SECTIONS, body)}
+</div>
 </body></html>
 """
 

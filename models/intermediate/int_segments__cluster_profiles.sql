@@ -22,10 +22,10 @@
     the last bits; statistics are rounded to var segment_stat_decimals so the
     same input gives identical marts.
 -#}
-{%- set lower_quantile = var('segment_zscore_winsor_quantile', 0.01) | float -%}
+{%- set lower_quantile = var('segment_zscore_winsor_quantile') | float -%}
 {%- set upper_quantile = 1 - lower_quantile -%}
 {%- set feature_names = segment_numeric_features(ref('customer_features')) -%}
-{%- set decimals = var('segment_stat_decimals', 6) -%}
+{%- set decimals = var('segment_stat_decimals') -%}
 
 with
 
@@ -55,9 +55,9 @@ cluster_sizes as (
 clustered_features as (
 
     select
-    {% for feature_name in feature_names %}
-        cast(customer_features.{{ feature_name }} as double) as feature_{{ loop.index }},
-    {% endfor %}
+        {% for feature_name in feature_names %}
+            cast(customer_features.{{ feature_name }} as double) as feature_{{ loop.index }},
+        {% endfor %}
         customer_clusters.cluster_id
     from customer_features
     inner join customer_clusters
@@ -68,13 +68,13 @@ clustered_features as (
 population_quantiles as (
 
     select
-    {% for feature_name in feature_names %}
-        avg(feature_{{ loop.index }}) as population_mean_{{ loop.index }},
-        -- One call for the median and both bounds: a list of quantiles sorts the values once.
-        quantile_cont(
-            feature_{{ loop.index }}, [0.5, {{ lower_quantile }}, {{ upper_quantile }}]
-        ) as quantiles_{{ loop.index }},
-    {% endfor %}
+        {% for feature_name in feature_names %}
+            avg(feature_{{ loop.index }}) as population_mean_{{ loop.index }},
+            -- One call for the median and both bounds: a list of quantiles sorts the values once.
+            quantile_cont(
+                feature_{{ loop.index }}, [0.5, {{ lower_quantile }}, {{ upper_quantile }}]
+            ) as quantiles_{{ loop.index }},
+        {% endfor %}
         -- Keeps the select list valid when there is no numeric feature.
         count(*) as population_customers
     from clustered_features
@@ -84,12 +84,12 @@ population_quantiles as (
 population_bounds as (
 
     select
-    {% for feature_name in feature_names %}
-        population_mean_{{ loop.index }},
-        quantiles_{{ loop.index }}[1] as population_median_{{ loop.index }},
-        quantiles_{{ loop.index }}[2] as lower_bound_{{ loop.index }},
-        quantiles_{{ loop.index }}[3] as upper_bound_{{ loop.index }},
-    {% endfor %}
+        {% for feature_name in feature_names %}
+            population_mean_{{ loop.index }},
+            quantiles_{{ loop.index }}[1] as population_median_{{ loop.index }},
+            quantiles_{{ loop.index }}[2] as lower_bound_{{ loop.index }},
+            quantiles_{{ loop.index }}[3] as upper_bound_{{ loop.index }},
+        {% endfor %}
         population_customers
     from population_quantiles
 
@@ -100,20 +100,20 @@ population_bounds as (
 winsorised_values as not materialized (
 
     select
-    {% for feature_name in feature_names %}
-        clustered_features.feature_{{ loop.index }},
-        -- greatest/least skip nulls: a missing value must stay missing, not become a bound.
-        case
-            when clustered_features.feature_{{ loop.index }} is not null
-                then least(
-                    greatest(
-                        clustered_features.feature_{{ loop.index }},
-                        population_bounds.lower_bound_{{ loop.index }}
-                    ),
-                    population_bounds.upper_bound_{{ loop.index }}
-                )
-        end as winsorised_{{ loop.index }},
-    {% endfor %}
+        {% for feature_name in feature_names %}
+            clustered_features.feature_{{ loop.index }},
+            -- greatest/least skip nulls: a missing value must stay missing, not become a bound.
+            case
+                when clustered_features.feature_{{ loop.index }} is not null
+                    then least(
+                        greatest(
+                            clustered_features.feature_{{ loop.index }},
+                            population_bounds.lower_bound_{{ loop.index }}
+                        ),
+                        population_bounds.upper_bound_{{ loop.index }}
+                    )
+            end as winsorised_{{ loop.index }},
+        {% endfor %}
         clustered_features.cluster_id
     from clustered_features
     cross join population_bounds
@@ -123,10 +123,10 @@ winsorised_values as not materialized (
 population_scale as (
 
     select
-    {% for feature_name in feature_names %}
-        avg(winsorised_{{ loop.index }}) as winsorised_mean_{{ loop.index }},
-        stddev_pop(winsorised_{{ loop.index }}) as winsorised_stddev_{{ loop.index }},
-    {% endfor %}
+        {% for feature_name in feature_names %}
+            avg(winsorised_{{ loop.index }}) as winsorised_mean_{{ loop.index }},
+            stddev_pop(winsorised_{{ loop.index }}) as winsorised_stddev_{{ loop.index }},
+        {% endfor %}
         -- Keeps the select list valid when there is no numeric feature.
         count(*) as population_customers
     from winsorised_values
@@ -136,12 +136,12 @@ population_scale as (
 cluster_stats as (
 
     select
-    {% for feature_name in feature_names %}
-        count(feature_{{ loop.index }}) as customers_with_value_{{ loop.index }},
-        avg(feature_{{ loop.index }}) as feature_mean_{{ loop.index }},
-        median(feature_{{ loop.index }}) as feature_median_{{ loop.index }},
-        avg(winsorised_{{ loop.index }}) as winsorised_mean_{{ loop.index }},
-    {% endfor %}
+        {% for feature_name in feature_names %}
+            count(feature_{{ loop.index }}) as customers_with_value_{{ loop.index }},
+            avg(feature_{{ loop.index }}) as feature_mean_{{ loop.index }},
+            median(feature_{{ loop.index }}) as feature_median_{{ loop.index }},
+            avg(winsorised_{{ loop.index }}) as winsorised_mean_{{ loop.index }},
+        {% endfor %}
         cluster_id
     from winsorised_values
     group by cluster_id

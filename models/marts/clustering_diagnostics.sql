@@ -19,42 +19,55 @@ build as (
 ),
 
 payload as (
-    select any_value(build_diagnostics::varchar)::json as diagnostics
+    select cast(any_value(cast(build_diagnostics as varchar)) as json) as diagnostics
     from dbscan
 ),
 
 final as (
     select
-        build.as_of_date::date as as_of_date,
-        build.customers::bigint as customers,
+        cast(build.as_of_date as date) as as_of_date,
+        cast(build.customers as bigint) as customers,
         coalesce(
-            from_json(payload.diagnostics -> 'features_used', '["varchar"]'), []::varchar[]
+            from_json(payload.diagnostics -> 'features_used', '["varchar"]'), cast([] as varchar[])
         ) as features_used,
-        (payload.diagnostics -> 'features_dropped')::varchar as features_dropped,
-        (payload.diagnostics -> 'imputed_values')::varchar as imputed_values,
-        (payload.diagnostics ->> 'eps')::double as eps,
-        (payload.diagnostics ->> 'min_samples')::integer as min_samples,
-        (payload.diagnostics ->> 'fit_min_samples')::integer as fit_min_samples,
-        coalesce(payload.diagnostics ->> 'parameter_source', 'none')::varchar as parameter_source,
-        (payload.diagnostics ->> 'candidates_evaluated')::integer as candidates_evaluated,
-        coalesce(payload.diagnostics ->> 'fit_method', 'empty')::varchar as fit_method,
-        (payload.diagnostics ->> 'sample_size')::integer as sample_size,
-        coalesce((payload.diagnostics ->> 'clusters')::integer, 0) as clusters,
-        (payload.diagnostics ->> 'noise_share')::double as noise_share,
-        (payload.diagnostics ->> 'largest_cluster_share')::double as largest_cluster_share,
-        (payload.diagnostics ->> 'silhouette')::double as silhouette,
-        (payload.diagnostics -> 'step_seconds' ->> 'features_seconds')::double
+        cast(payload.diagnostics -> 'features_dropped' as varchar) as features_dropped,
+        cast(payload.diagnostics -> 'imputed_values' as varchar) as imputed_values,
+        cast(payload.diagnostics -> 'feature_transforms' as varchar) as feature_transforms,
+        cast(payload.diagnostics ->> 'eps' as double) as eps,
+        cast(payload.diagnostics ->> 'min_samples' as integer) as min_samples,
+        cast(payload.diagnostics ->> 'fit_min_samples' as integer) as fit_min_samples,
+        cast(coalesce(payload.diagnostics ->> 'parameter_source', 'none') as varchar)
+            as parameter_source,
+        cast(payload.diagnostics ->> 'candidates_evaluated' as integer) as candidates_evaluated,
+        cast(coalesce(payload.diagnostics ->> 'fit_method', 'empty') as varchar) as fit_method,
+        cast(payload.diagnostics ->> 'sample_size' as integer) as sample_size,
+        coalesce(cast(payload.diagnostics ->> 'clusters' as integer), 0) as clusters,
+        cast(payload.diagnostics ->> 'noise_share' as double) as noise_share,
+        cast(payload.diagnostics ->> 'largest_cluster_share' as double) as largest_cluster_share,
+        cast(payload.diagnostics ->> 'silhouette' as double) as silhouette,
+        cast(payload.diagnostics ->> 'dbscan_clusters' as integer) as dbscan_clusters,
+        cast(payload.diagnostics ->> 'min_segment_share' as double) as min_segment_share,
+        cast(payload.diagnostics -> 'refinement_steps' as varchar) as refinement_steps,
+        cast(payload.diagnostics ->> 'stability_resamples' as integer) as stability_resamples,
+        cast(payload.diagnostics ->> 'stability_rows' as integer) as stability_rows,
+        cast(payload.diagnostics -> 'step_seconds' ->> 'features_seconds' as double)
             as features_seconds,
-        (payload.diagnostics -> 'step_seconds' ->> 'search_seconds')::double as search_seconds,
-        (payload.diagnostics -> 'step_seconds' ->> 'fit_seconds')::double as fit_seconds,
-        (payload.diagnostics -> 'step_seconds' ->> 'assign_seconds')::double as assign_seconds,
-        (payload.diagnostics -> 'step_seconds' ->> 'projection_seconds')::double
+        cast(payload.diagnostics -> 'step_seconds' ->> 'search_seconds' as double)
+            as search_seconds,
+        cast(payload.diagnostics -> 'step_seconds' ->> 'fit_seconds' as double) as fit_seconds,
+        cast(payload.diagnostics -> 'step_seconds' ->> 'refine_seconds' as double)
+            as refine_seconds,
+        cast(payload.diagnostics -> 'step_seconds' ->> 'stability_seconds' as double)
+            as stability_seconds,
+        cast(payload.diagnostics -> 'step_seconds' ->> 'assign_seconds' as double)
+            as assign_seconds,
+        cast(payload.diagnostics -> 'step_seconds' ->> 'projection_seconds' as double)
             as projection_seconds,
-        (payload.diagnostics -> 'step_seconds' ->> 'quality_seconds')::double
+        cast(payload.diagnostics -> 'step_seconds' ->> 'quality_seconds' as double)
             as quality_seconds,
-        (payload.diagnostics -> 'step_seconds' ->> 'total_seconds')::double as total_seconds,
+        cast(payload.diagnostics -> 'step_seconds' ->> 'total_seconds' as double) as total_seconds,
         coalesce(
-            from_json(payload.diagnostics -> 'warnings', '["varchar"]'), []::varchar[]
+            from_json(payload.diagnostics -> 'warnings', '["varchar"]'), cast([] as varchar[])
         ) as warnings
     from build
     cross join payload

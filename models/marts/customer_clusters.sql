@@ -7,12 +7,12 @@ dbscan as (
 
 final as (
     select
-        customer_id::varchar as customer_id,
-        cluster_id::integer as cluster_id,
-        is_core_point::boolean as is_core_point,
-        assignment_method::varchar as assignment_method,
-        projection_x::double as projection_x,
-        projection_y::double as projection_y
+        cast(customer_id as varchar) as customer_id,
+        cast(cluster_id as integer) as cluster_id,
+        cast(is_core_point as boolean) as is_core_point,
+        cast(assignment_method as varchar) as assignment_method,
+        cast(projection_x as double) as projection_x,
+        cast(projection_y as double) as projection_y
     from dbscan
 )
 

@@ -47,6 +47,8 @@ joined as (
         credit_risk.credit_utilisation,
         credit_risk.missed_payments_12m,
         credit_risk.credit_score,
+        credit_risk.credit_limit,
+        credit_risk.credit_balance,
         demographic_profile.age_years,
         demographic_profile.annual_income,
         -- A customer is a customer from signup or first purchase, whichever came first.
@@ -85,6 +87,8 @@ final as (
         credit_utilisation::double as credit_utilisation,
         missed_payments_12m::integer as missed_payments_12m,
         credit_score::integer as credit_score,
+        credit_limit::decimal(18, 2) as credit_limit,
+        credit_balance::decimal(18, 2) as credit_balance,
         age_years::integer as age_years,
         annual_income::decimal(18, 2) as annual_income
     from joined

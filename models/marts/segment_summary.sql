@@ -1,6 +1,6 @@
--- One row per segment: the KPIs a BI dashboard shows and the marketing
--- action from seed segment_actions (looked up by the segment's rule name, so
--- "Frequent Shoppers 2" gets the action of "Frequent Shoppers").
+-- One row per segment: the KPIs a BI dashboard shows, the marketing action
+-- that follows the segment's profile (int_segments__cluster_names), and how
+-- far the segment can be trusted (int_segments__cluster_diagnostics).
 -- Revenue is net of refunds, from the cleaned transactions.
 with
 
@@ -16,9 +16,15 @@ transactions as (
 
 ),
 
-segment_actions as (
+cluster_names as (
 
-    select * from {{ ref('segment_actions') }}
+    select * from {{ ref('int_segments__cluster_names') }}
+
+),
+
+cluster_diagnostics as (
+
+    select * from {{ ref('int_segments__cluster_diagnostics') }}
 
 ),
 
@@ -71,7 +77,7 @@ segment_customers as (
         median(recency_days) as median_recency_days,
         avg(frequency) as avg_frequency,
         -- Rounded: a sum of doubles varies in its last bits with thread order.
-        round(avg(credit_utilisation), {{ var('segment_stat_decimals', 6) }})
+        round(avg(credit_utilisation), {{ var('segment_stat_decimals') }})
             as avg_credit_utilisation,
         avg(missed_payments_12m) as avg_missed_payments_12m
     from customer_segments
@@ -101,14 +107,20 @@ final as (
         cast(segment_customers.avg_credit_utilisation as double) as avg_credit_utilisation,
         cast(segment_customers.avg_missed_payments_12m as double) as avg_missed_payments_12m,
         cast(top_categories.top_product_category as varchar) as top_product_category,
-        cast(segment_actions.marketing_action as varchar) as marketing_action
+        cast(cluster_names.naming_basis as varchar) as naming_basis,
+        cast(cluster_names.marketing_action as varchar) as marketing_action,
+        cast(cluster_diagnostics.segment_origin as varchar) as segment_origin,
+        cast(cluster_diagnostics.stability as double) as stability,
+        cast(cluster_diagnostics.is_stable as boolean) as is_stable
     from segment_customers
     left join segment_sales
         on segment_customers.segment_name = segment_sales.segment_name
     left join top_categories
         on segment_customers.segment_name = top_categories.segment_name
-    left join segment_actions
-        on segment_customers.base_segment_name = segment_actions.segment_name
+    left join cluster_names
+        on segment_customers.cluster_id = cluster_names.cluster_id
+    left join cluster_diagnostics
+        on segment_customers.cluster_id = cluster_diagnostics.cluster_id
 
 )
 

@@ -180,9 +180,11 @@ def pipeline_build(raw_sample: RawSample, tmp_path_factory: pytest.TempPathFacto
     return PipelineBuild(raw, workdir, result)
 
 
-# Wall-clock timings (clustering_diagnostics' *_seconds) differ between any two
-# runs by nature; every other column of every mart must be identical.
+# Wall-clock timings (clustering_diagnostics' *_seconds) and the build's own
+# identity (build_metadata's invocation id and start time) differ between any
+# two runs by nature; every other column of every mart must be identical.
 TIMING_SUFFIX = "_seconds"
+PER_RUN_COLUMNS = frozenset({"dbt_invocation_id", "built_at"})
 
 Checksum = tuple[tuple[tuple[str, str], ...], int, str]
 
@@ -214,7 +216,11 @@ def relation_checksum(con: duckdb.DuckDBPyConnection, relation: str) -> Checksum
         (name, data_type)
         for name, data_type, *_ in con.execute(f"describe select * from {relation}").fetchall()
     )
-    compared = ", ".join(f'"{name}"' for name, _ in columns if not name.endswith(TIMING_SUFFIX))
+    compared = ", ".join(
+        f'"{name}"'
+        for name, _ in columns
+        if not name.endswith(TIMING_SUFFIX) and name not in PER_RUN_COLUMNS
+    )
     [(rows, digest)] = con.execute(
         "select count(*), md5(coalesce(string_agg(row_text, chr(10) order by row_text), ''))"
         f" from (select cast(row({compared}) as varchar) as row_text from {relation})"

@@ -29,7 +29,7 @@ from segmentation.clustering import (
     stable_sample,
 )
 from segmentation.features import (
-    DEFAULT_FEATURES,
+    FeatureConfigError,
     build_matrix,
     parse_feature_list,
     select_features,
@@ -172,14 +172,16 @@ def test_knee_of_flat_then_steep_curve():
 def test_all_null_and_constant_features_are_left_out_with_a_warning(caplog):
     frame = pd.DataFrame({"a": [1.0, 2.0, 3.0], "empty": [None, None, None], "same": [4, 4, None]})
     with caplog.at_level(logging.WARNING):
-        selection = select_features(frame, ("a", "empty", "same", "missing"))
+        selection = select_features(frame, ("a", "empty", "same"))
     assert selection.used == ("a",)
-    assert selection.dropped == {
-        "empty": "entirely null",
-        "same": "constant",
-        "missing": "not a column of customer_features",
-    }
+    assert selection.dropped == {"empty": "entirely null", "same": "constant"}
     assert "empty left out: entirely null" in caplog.text
+
+
+def test_a_feature_var_naming_an_unknown_column_fails_listing_the_columns():
+    frame = pd.DataFrame({"customer_id": ["c1"], "a": [1.0], "b": [2.0]})
+    with pytest.raises(FeatureConfigError, match=r"names missing, .* columns are: a, b"):
+        select_features(frame, ("a", "missing"))
 
 
 def test_imputation_and_log_transform():
@@ -201,9 +203,9 @@ def test_imputation_and_log_transform():
 
 
 def test_feature_list_var_spellings():
-    assert parse_feature_list(None) == DEFAULT_FEATURES
-    assert parse_feature_list("None ") == DEFAULT_FEATURES
-    assert parse_feature_list("") == DEFAULT_FEATURES
+    assert parse_feature_list(None) is None
+    assert parse_feature_list("None ") is None
+    assert parse_feature_list("") is None
     assert parse_feature_list("['a', 'b']") == ("a", "b")
     assert parse_feature_list(["a", "b", "a"]) == ("a", "b")
 
@@ -250,5 +252,5 @@ def test_model_reads_only_the_id_and_requested_features_that_exist():
     )
     frame = module.to_pandas(relation, ("customer_id", "frequency", "odd name", "absent"))
     assert list(frame.columns) == ["customer_id", "frequency", "odd name"]
-    selection = select_features(frame, ("frequency", "absent"))
-    assert selection.dropped["absent"] == "not a column of customer_features"
+    with pytest.raises(FeatureConfigError, match="absent"):
+        select_features(frame, ("frequency", "absent"))

@@ -19,9 +19,18 @@ import pytest
 from conftest import Checksum, PipelineBuild, relation_checksum
 from dbt_project_runner import PROJECT_DIR, run_dbt
 
-# What dbt needs to parse and run the project (segmentation: the profile's module_paths);
-# the rest (virtualenv, data, benchmarks, build output) stays behind.
-PROJECT_PARTS = ("models", "python_models", "macros", "seeds", "tests", "analyses", "segmentation")
+# What dbt needs to parse and run the project (segmentation: the profile's module_paths;
+# docs: the doc blocks); the rest (virtualenv, data, benchmarks, build output) stays behind.
+PROJECT_PARTS = (
+    "models",
+    "python_models",
+    "macros",
+    "seeds",
+    "tests",
+    "analyses",
+    "segmentation",
+    "docs",
+)
 FINAL_SELECT = "select * from final"
 CONTRACT_FAILED = "This model has an enforced contract that failed"
 
@@ -132,7 +141,8 @@ def test_an_empty_build_runs_every_model_and_test(tmp_path):
     accept. Every model exists afterwards with no rows, except those that
     hold one row per build, source or audit check (the as-of date, the
     clustering diagnostics, source_matching and publish_audit, all saying
-    there was no data), and nothing is published for BI tools.
+    there was no data, and the build's metadata), and nothing is published
+    for BI tools.
     """
     result = run_dbt(tmp_path, ["build", "--empty"])
     assert result.ok, result.output
@@ -142,7 +152,7 @@ def test_an_empty_build_runs_every_model_and_test(tmp_path):
         if r["unique_id"].startswith("model.")
     ]
     assert "customer_clusters_dbscan" in models and "customer_segments" in models
-    one_row = {"stg_raw__as_of_date", "clustering_diagnostics"}
+    one_row = {"stg_raw__as_of_date", "clustering_diagnostics", "build_metadata"}
     # One row per source and per audit check, saying there was nothing to match or audit.
     per_build = {"source_matching", "publish_audit"}
     for model in set(models) - one_row - per_build:

@@ -7,6 +7,7 @@ from a real build.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import re
 from pathlib import Path
 
@@ -56,6 +57,8 @@ def _synthetic_data() -> report.ReportData:
             "median_recency_days": [3.0, 300.0, 40.0],
             "top_product_category": ["grocery", "books", "electronics"],
             "marketing_action": ["Reward loyalty.", "Win back.", "Review by hand."],
+            "stability": [0.95, 0.6, 0.8],
+            "is_stable": [True, False, True],
         }
     )
     z_scores = {
@@ -84,9 +87,28 @@ def _synthetic_data() -> report.ReportData:
             "projection_y": rng.normal(size=100),
         }
     )
-    diagnostics = {"eps": 0.5, "min_samples": 8, "features_used": ["frequency", "recency_days"]}
+    diagnostics = {
+        "as_of_date": pd.Timestamp("2026-06-30"),
+        "eps": 0.5,
+        "min_samples": 8,
+        "features_used": ["frequency", "recency_days"],
+    }
     curve = np.sort(rng.gamma(2.0, 0.2, size=200))
-    return report.ReportData(summary, profiles, projection, diagnostics, curve, 8)
+    build = {
+        "raw_data_path": "/data/acme",
+        "raw_file_format": "parquet",
+        "currency": "GBP",
+        "built_at": pd.Timestamp("2026-07-01 06:05:04"),
+    }
+    return report.ReportData(summary, profiles, projection, diagnostics, curve, 8, build)
+
+
+def _one_customer_data() -> report.ReportData:
+    """One customer in one segment: every count in the singular."""
+    data = _synthetic_data()
+    summary = data.summary.iloc[:1].assign(customers=[1], customer_share=[1.0])
+    projection = data.projection.iloc[:1]
+    return dataclasses.replace(data, summary=summary, projection=projection)
 
 
 def test_report_has_every_section_with_embedded_images() -> None:
@@ -106,6 +128,34 @@ def test_description_names_the_strongest_differences_in_the_right_direction() ->
     assert "time as a customer" not in text, "a z-score of 0.2 is not a trait"
     assert text.index("days since last purchase") < text.index("number of purchases")
     assert text.endswith("Recommended action: Win back.")
+
+
+def test_an_unstable_segment_is_flagged_in_the_table_and_its_description() -> None:
+    data = _synthetic_data()
+    page = report.render_html(data)
+    assert "0.60 unstable" in page and "0.95 unstable" not in page
+    stable = report.describe_segment(data.summary.iloc[0], data.profiles.iloc[:0])
+    unstable = report.describe_segment(data.summary.iloc[1], data.profiles.iloc[:0])
+    assert "Stable: it comes back in reruns" in stable
+    assert "Unstable (0.60)" in unstable and "test it on a small campaign first" in unstable
+
+
+def test_a_lenders_report_shows_credit_columns_and_no_empty_revenue() -> None:
+    data = _synthetic_data()
+    lender = data.summary.assign(
+        revenue=0.0,
+        revenue_share=np.nan,
+        avg_order_value=np.nan,
+        median_recency_days=np.nan,
+        top_product_category=None,
+        avg_credit_utilisation=[0.2, 0.9, 0.5],
+        avg_missed_payments_12m=[0.0, 2.5, 1.0],
+    )
+    table = report._summary_table(lender, "TWD")
+    assert "average credit utilisation" in table and "average missed payments" in table
+    assert "net revenue" not in table and "average order value" not in table
+    retailer = report._summary_table(data.summary, "EUR")
+    assert "net revenue (EUR)" in retailer and "credit utilisation" not in retailer
 
 
 def test_description_of_an_average_segment_says_so() -> None:
@@ -139,3 +189,58 @@ def test_command_line_reports_a_database_without_marts_in_one_line(tmp_path: Pat
     assert code == 1
     assert "segment_summary" in capsys.readouterr().err
     assert not (tmp_path / "r.html").exists()
+
+
+def test_header_names_as_of_date_data_source_currency_and_build_time() -> None:
+    page = report.render_html(_synthetic_data())
+    header = page.split("<h1>")[1].split('<div class="part"')[0]
+    assert "100 customers in 3 segments, as of 2026-06-30." in header
+    assert "Data: /data/acme (parquet); amounts in GBP. Built 2026-07-01 06:05 UTC." in header
+
+
+def test_revenue_is_shown_with_the_currency() -> None:
+    page = report.render_html(_synthetic_data())
+    sizes = page.split('id="segment-sizes"')[1].split("</section>")[0]
+    assert "net revenue (GBP)" in sizes and "average order value (GBP)" in sizes
+    profile = pd.DataFrame(
+        [
+            {
+                "segment_name": "x",
+                "feature_name": "monetary",
+                "z_score": 1.5,
+                "feature_mean": 900.0,
+                "population_mean": 300.0,
+            }
+        ]
+    )
+    text = report.describe_segment(_synthetic_data().summary.iloc[0], profile, "GBP")
+    assert "total spend well above average (900 GBP vs 300 GBP)" in text
+
+
+def test_one_customer_in_one_segment_reads_in_the_singular() -> None:
+    data = _one_customer_data()
+    page = report.render_html(data)
+    assert "1 customer in 1 segment," in page
+    text = report.describe_segment(data.summary.iloc[0], data.profiles.iloc[:0])
+    assert text.startswith("Frequent Shoppers: 1 customer (100% of all)")
+    assert "1 customers" not in page and "1 segments" not in page
+
+
+def test_a_sampled_scatter_says_it_is_a_sample_and_a_full_one_does_not() -> None:
+    data = _synthetic_data()
+    full = report.render_html(data).split('id="projection"')[1].split("</section>")[0]
+    assert "sample" not in full
+    sampled_data = dataclasses.replace(data, projection=data.projection.iloc[::4])
+    sampled = report.render_html(sampled_data).split('id="projection"')[1]
+    assert "A sample: 25 of 100 customers" in sampled.split("</section>")[0]
+    assert "counts in the legend are customers in the sample" in sampled
+
+
+def test_the_data_science_part_is_labelled_and_below_the_marketing_part() -> None:
+    page = report.render_html(_synthetic_data())
+    marketing, data_science = page.split('<div class="part data-science" id="data-science">')
+    assert "For data scientists" in data_science.split("<section")[0]
+    for section_id, _ in report.MARKETING_SECTIONS:
+        assert f'<section id="{section_id}">' in marketing
+    for section_id, _ in report.DATA_SCIENCE_SECTIONS:
+        assert f'<section id="{section_id}">' in data_science

@@ -125,8 +125,9 @@ def build(tmp_path_factory: pytest.TempPathFactory) -> Build:
 
 def _segments_with_truth(build: Build) -> pd.DataFrame:
     truth = pd.read_csv(build.raw / "truth.csv", dtype=str)
+    # The base name: noise is "Outliers: <what describes it>", its base "Outliers".
     segments = pd.DataFrame(
-        build.first.query("select customer_id, segment_name from customer_segments"),
+        build.first.query("select customer_id, base_segment_name from customer_segments"),
         columns=["customer_id", "segment_name"],
     )
     return truth.merge(segments, on="customer_id", how="left", validate="one_to_one")
@@ -146,7 +147,7 @@ def test_each_planted_persona_carries_its_segment_name(build: Build) -> None:
 
 
 def test_every_expected_name_appears_in_the_summary(build: Build) -> None:
-    names = {row[0] for row in build.first.query("select segment_name from segment_summary")}
+    names = {row[0] for row in build.first.query("select base_segment_name from segment_summary")}
     assert set(EXPECTED_NAMES.values()) <= names
 
 

@@ -1,0 +1,38 @@
+{% macro segment_difference_phrases(
+    groups, leader_column, condition, skip_feature='cast(null as varchar)'
+) %}
+    {#-
+        For each cluster of `groups` that meets `condition`: how it differs most
+        from the cluster in `leader_column`, as a phrase of seed feature_labels
+        ("bigger baskets", "less recent"). The feature with the largest gap in
+        z-score wins; ties go to the feature name, so reruns agree. A feature
+        named by the SQL expression `skip_feature` is passed over, so a second phrase never
+        speaks of the feature the first one did. Used where
+        two segments would otherwise share a name
+        (int_segments__cluster_names).
+    -#}
+    select
+        {{ groups }}.cluster_id,
+        own.feature_name as difference_feature,
+        case
+            when own.z_score > leader.z_score then feature_labels.higher_phrase
+            else feature_labels.lower_phrase
+        end as difference_phrase
+    from {{ groups }}
+    inner join cluster_profiles as own
+        on {{ groups }}.cluster_id = own.cluster_id
+    inner join cluster_profiles as leader
+        on
+            {{ groups }}.{{ leader_column }} = leader.cluster_id
+            and own.feature_name = leader.feature_name
+    inner join feature_labels
+        on own.feature_name = feature_labels.feature_name
+    where
+        {{ groups }}.{{ condition }}
+        and own.z_score != leader.z_score
+        and own.feature_name is distinct from {{ skip_feature }}
+    qualify row_number() over (
+        partition by {{ groups }}.cluster_id
+        order by abs(own.z_score - leader.z_score) desc, own.feature_name asc
+    ) = 1
+{% endmacro %}
