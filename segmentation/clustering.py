@@ -714,7 +714,7 @@ def cluster_customers(frame: pd.DataFrame, config: ClusteringConfig) -> Clusteri
             "unusual_features": unusual if old == NOISE else [],
         }
         for old in sorted(mapping, key=mapping.get)
-        if old in stability or old in origins
+        if old in stability or old in origins or (old == NOISE and bool((labels == NOISE).any()))
     ]
     diagnostics.update(
         eps=choice.eps,
