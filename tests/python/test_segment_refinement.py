@@ -15,10 +15,13 @@ from sklearn.datasets import make_blobs
 from segmentation.clustering import ClusteringConfig, cluster_customers
 from segmentation.features import (
     PRIMARY_FEATURES,
+    SELECTION_ROWS,
     SelectionRules,
     build_matrix,
     choose_transform,
+    rank_correlation,
     select_features,
+    usable_reason,
 )
 from segmentation.refine import (
     NOISE,
@@ -301,3 +304,17 @@ def test_purchase_only_customers_get_three_to_ten_segments_with_stability():
     assert set(segments) == set(result.assignments.cluster_id)
     assert all(0.0 <= s["stability"] <= 1.0 for s in segments.values())
     assert diagnostics["features_used"][0] == PRIMARY_FEATURES[0]
+
+
+def test_large_inputs_are_judged_on_evenly_spaced_rows_with_the_same_verdicts():
+    rng = np.random.default_rng(5)
+    n = 3 * SELECTION_ROWS
+    a = rng.normal(size=n)
+    b = a + rng.normal(scale=0.3, size=n)
+    exact = pd.Series(a).rank().corr(pd.Series(b).rank())
+    assert rank_correlation(a, b) == pytest.approx(exact, abs=0.01)
+    # One customer off the constant is still seen: "constant" is decided on every row.
+    almost = np.zeros(n)
+    almost[-1] = 1.0
+    assert usable_reason(almost, SelectionRules()) != "constant"
+    assert usable_reason(np.zeros(n), SelectionRules()) == "constant"
