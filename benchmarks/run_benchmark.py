@@ -203,7 +203,61 @@ def read_pipeline_parameters(db_path: Path) -> dict:
     return parameters_from_row(dict(zip(names, row, strict=True)))
 
 
-# --- the three measured runs -----------------------------------------------------------
+def adjusted_rand_from_counts(counts: list[tuple[object, object, int]]) -> float:
+    """Adjusted Rand index from a contingency table given as (label, truth, count) rows.
+
+    The same index as scikit-learn's `adjusted_rand_score`, computed from
+    counts so that 10M customers never cross into Python one by one.
+    """
+
+    def pairs(values) -> float:
+        return sum(v * (v - 1) / 2 for v in values)
+
+    cells, by_label, by_truth = [], {}, {}
+    for label, truth, count in counts:
+        cells.append(count)
+        by_label[label] = by_label.get(label, 0) + count
+        by_truth[truth] = by_truth.get(truth, 0) + count
+    total = sum(cells)
+    index, label_pairs, truth_pairs = (
+        pairs(cells),
+        pairs(by_label.values()),
+        pairs(by_truth.values()),
+    )
+    expected = label_pairs * truth_pairs / pairs([total]) if total > 1 else 0.0
+    maximum = (label_pairs + truth_pairs) / 2
+    if maximum == expected:
+        return 1.0
+    return (index - expected) / (maximum - expected)
+
+
+def persona_agreement(db_path: Path, truth_path: Path) -> dict:
+    """How well the build's clusters recover the generator's planted personas (truth.csv).
+
+    Noise is one label, as in the clustering tests; customers missing from
+    either side are counted, not scored.
+    """
+    truth = str(truth_path).replace("'", "''")
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        counts = con.execute(
+            f"""
+            select clusters.cluster_id, truth.persona, count(*)
+            from customer_clusters as clusters
+            inner join read_csv('{truth}', all_varchar = true) as truth
+                on clusters.customer_id = truth.customer_id
+            group by all
+            """
+        ).fetchall()
+        truth_rows = con.execute(f"select count(*) from read_csv('{truth}')").fetchone()[0]
+    scored = sum(count for _, _, count in counts)
+    return {
+        "adjusted_rand": round(adjusted_rand_from_counts(counts), 4),
+        "customers_scored": scored,
+        "truth_rows": int(truth_rows),
+    }
+
+
+# --- the measured runs -----------------------------------------------------------------
 
 
 def data_format(customers: int, requested: str) -> str:
@@ -311,12 +365,21 @@ def run_pipeline(
             stage_seconds(run_results, manifest), measurement.wall_seconds
         )
         record["slowest_nodes"] = slowest_nodes(run_results)
+        record["node_seconds"] = {
+            r["unique_id"]: round(float(r["execution_time"]), 3) for r in run_results["results"]
+        }
         record["transactions_staging_seconds"] = transactions_staging_seconds(run_results)
     if measurement.finished:
         try:
             record["parameters"] = read_pipeline_parameters(workdir / "warehouse.duckdb")
         except (duckdb.Error, ValueError) as error:
             record["parameters_error"] = str(error)
+        try:
+            record["persona_agreement"] = persona_agreement(
+                workdir / "warehouse.duckdb", data_dir / "truth.csv"
+            )
+        except duckdb.Error as error:
+            record["persona_agreement_error"] = str(error)
     return record
 
 
@@ -484,7 +547,7 @@ def table(rows: list[dict]) -> str:
             f"| {row['customers']:,} | {cells} | {params.get('fit_method') or '-'} "
             f"| {params.get('clusters', '-')} | {noise_text} |"
         )
-    return "\n".join([*lines, "", scale_table(rows)])
+    return "\n".join([*lines, "", scale_table(rows), "", growth_table(rows)])
 
 
 def _ratio(value: float | None, reference: float | None) -> str:
@@ -521,8 +584,9 @@ def scale_table(rows: list[dict]) -> str:
         "",
         "| customers | input | raw as CSV | raw as Parquet | warehouse on disk "
         "| warehouse / raw CSV | peak memory | time / 1M | peak / 1M "
-        "| transactions staging | typed copy floor | staging / typed copy | load average |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| transactions staging | typed copy floor | staging / typed copy "
+        "| adjusted Rand vs personas | load average |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for row in rows:
         view = scale_view(row)
@@ -536,6 +600,8 @@ def scale_table(rows: list[dict]) -> str:
         peak_ratio = _ratio(view["peak"], reference and reference["peak"])
         staging = "-" if view["staging"] is None else f"{view['staging']:.1f} s"
         copy_floor = "-" if view["copy_floor"] is None else f"{view['copy_floor']:.1f} s"
+        agreement = row["pipeline"].get("persona_agreement")
+        rand = "-" if agreement is None else f"{agreement['adjusted_rand']:.3f}"
         load = row["pipeline"].get("load_average")
         load_text = f"{load[0]:.2f} -> {load[1]:.2f}" if load else "-"
         lines.append(
@@ -544,7 +610,36 @@ def scale_table(rows: list[dict]) -> str:
             f"| {_gib(view['warehouse'])} | {_ratio(view['warehouse'], sizes.get('csv_bytes'))} "
             f"| {_gib(view['peak'])} | {time_ratio}{data_ratio} | {peak_ratio} "
             f"| {staging} | {copy_floor} | {_ratio(view['staging'], view['copy_floor'])} "
-            f"| {load_text} |"
+            f"| {rand} | {load_text} |"
+        )
+    return "\n".join(lines)
+
+
+def growth_table(rows: list[dict], count: int = 10) -> str:
+    """The nodes that add the most time from the 1M row to the largest row above it.
+
+    Each with both times and their ratio: a ratio well above the ratio of the
+    data sizes marks a step that grows faster than the data (a sort, a
+    window, a frame of every row), where to look first.
+    """
+    by_size = {row["customers"]: row["pipeline"].get("node_seconds") for row in rows}
+    larger = [size for size, nodes in by_size.items() if size > LARGE_SIZE and nodes]
+    if not by_size.get(LARGE_SIZE) or not larger:
+        return ""
+    top = max(larger)
+    small, big = by_size[LARGE_SIZE], by_size[top]
+    shared = sorted(set(small) & set(big), key=lambda uid: small[uid] - big[uid])[:count]
+    lines = [
+        f"Nodes adding the most time from 1,000,000 to {top:,} customers "
+        f"({top / LARGE_SIZE:g}x the customers):",
+        "",
+        f"| node | 1,000,000 | {top:,} | ratio |",
+        "|---|---:|---:|---:|",
+    ]
+    for uid in shared:
+        lines.append(
+            f"| `{uid.split('.')[-1]}` | {small[uid]:.1f} s | {big[uid]:.1f} s "
+            f"| {_ratio(big[uid], small[uid])} |"
         )
     return "\n".join(lines)
 

@@ -17,7 +17,10 @@ import json
 import sys
 from pathlib import Path
 
+import duckdb
+import numpy as np
 import pytest
+from sklearn.metrics import adjusted_rand_score
 
 from benchmarks import baseline_notebook, raw_sizes, run_benchmark, scan_floor, typed_copy_floor
 from benchmarks.measure import GIB, run_measured
@@ -251,6 +254,7 @@ def _scale_row(customers: int, wall: float, peak_gib: float, staging: float, cop
             "warehouse_bytes": 2 * GIB,
             "transactions_staging_seconds": staging,
             "load_average": [1.0, 2.0],
+            "persona_agreement": {"adjusted_rand": 0.9},
         },
         "typed_copy_floor": {"result": {"seconds": copy}},
     }
@@ -268,6 +272,46 @@ def test_scale_table_gives_ratios_to_the_one_million_row() -> None:
     assert cells[7] == "12.0x (10x the customers)"  # wall over the 1M row's
     assert cells[8] == "2.0x"  # peak over the 1M row's
     assert cells[11] == "3.0x"  # staging over its typed copy floor
-    assert cells[12] == "1.00 -> 2.00"
+    assert cells[12] == "0.900"  # adjusted Rand against the planted personas
+    assert cells[13] == "1.00 -> 2.00"
     alone = run_benchmark.scale_table(rows[1:])
     assert "| - | - |" in alone  # no 1M row: no ratios
+
+
+def test_adjusted_rand_from_counts_matches_scikit_learn() -> None:
+    rng = np.random.default_rng(3)
+    truth = rng.integers(0, 5, 2000)
+    labels = np.where(rng.random(2000) < 0.8, truth, rng.integers(-1, 6, 2000))
+    pairs, counts = np.unique(np.stack([labels, truth]), axis=1, return_counts=True)
+    table = [(int(a), int(b), int(n)) for (a, b), n in zip(pairs.T, counts, strict=True)]
+    ours = run_benchmark.adjusted_rand_from_counts(table)
+    assert ours == pytest.approx(adjusted_rand_score(truth, labels), abs=1e-12)
+    assert run_benchmark.adjusted_rand_from_counts([(0, "a", 5), (1, "b", 5)]) == 1.0
+
+
+def test_persona_agreement_joins_clusters_to_the_truth_file(tmp_path: Path) -> None:
+    truth = tmp_path / "truth.csv"
+    truth.write_text("customer_id,persona\nC1,a\nC2,a\nC3,b\nC4,b\nC5,b\n")
+    db = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(db)) as con:
+        con.execute(
+            "create table customer_clusters as select * from (values "
+            "('C1', 0), ('C2', 0), ('C3', 1), ('C4', 1)) as t(customer_id, cluster_id)"
+        )
+    result = run_benchmark.persona_agreement(db, truth)
+    assert result == {"adjusted_rand": 1.0, "customers_scored": 4, "truth_rows": 5}
+
+
+def test_growth_table_lists_the_nodes_that_add_the_most_time() -> None:
+    rows = [
+        _scale_row(1_000_000, wall=50.0, peak_gib=3.0, staging=20.0, copy=10.0),
+        _scale_row(10_000_000, wall=600.0, peak_gib=6.0, staging=300.0, copy=100.0),
+    ]
+    rows[0]["pipeline"]["node_seconds"] = {"model.p.sort": 2.0, "model.p.scan": 5.0}
+    rows[1]["pipeline"]["node_seconds"] = {"model.p.sort": 80.0, "model.p.scan": 50.0}
+    lines = run_benchmark.growth_table(rows).splitlines()
+    assert lines[4:] == [
+        "| `sort` | 2.0 s | 80.0 s | 40.0x |",
+        "| `scan` | 5.0 s | 50.0 s | 10.0x |",
+    ]
+    assert run_benchmark.growth_table(rows[1:]) == ""
