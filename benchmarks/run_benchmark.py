@@ -615,6 +615,12 @@ def scale_table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def node_name(unique_id: str) -> str:
+    """A node's name from its dbt unique id (a test's id ends in a hash after its name)."""
+    parts = unique_id.split(".")
+    return parts[2] if len(parts) > 2 else unique_id
+
+
 def growth_table(rows: list[dict], count: int = 10) -> str:
     """The nodes that add the most time from the 1M row to the largest row above it.
 
@@ -638,7 +644,7 @@ def growth_table(rows: list[dict], count: int = 10) -> str:
     ]
     for uid in shared:
         lines.append(
-            f"| `{uid.split('.')[-1]}` | {small[uid]:.1f} s | {big[uid]:.1f} s "
+            f"| `{node_name(uid)}` | {small[uid]:.1f} s | {big[uid]:.1f} s "
             f"| {_ratio(big[uid], small[uid])} |"
         )
     return "\n".join(lines)

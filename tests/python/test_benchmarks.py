@@ -307,11 +307,13 @@ def test_growth_table_lists_the_nodes_that_add_the_most_time() -> None:
         _scale_row(1_000_000, wall=50.0, peak_gib=3.0, staging=20.0, copy=10.0),
         _scale_row(10_000_000, wall=600.0, peak_gib=6.0, staging=300.0, copy=100.0),
     ]
-    rows[0]["pipeline"]["node_seconds"] = {"model.p.sort": 2.0, "model.p.scan": 5.0}
-    rows[1]["pipeline"]["node_seconds"] = {"model.p.sort": 80.0, "model.p.scan": 50.0}
+    test = "test.p.unique_x_id.88734bec45"
+    rows[0]["pipeline"]["node_seconds"] = {"model.p.sort": 2.0, "model.p.scan": 5.0, test: 1.0}
+    rows[1]["pipeline"]["node_seconds"] = {"model.p.sort": 80.0, "model.p.scan": 50.0, test: 9.0}
     lines = run_benchmark.growth_table(rows).splitlines()
     assert lines[4:] == [
         "| `sort` | 2.0 s | 80.0 s | 40.0x |",
         "| `scan` | 5.0 s | 50.0 s | 10.0x |",
+        "| `unique_x_id` | 1.0 s | 9.0 s | 9.0x |",
     ]
     assert run_benchmark.growth_table(rows[1:]) == ""
