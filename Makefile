@@ -52,8 +52,10 @@ pytest: $(STAMP)
 	mkdir -p target
 	$(BIN)/pytest --basetemp=target/pytest
 
-## bench: pipeline vs the pandas-notebook baseline vs the DuckDB scan floor (see BENCHMARKS.md)
-## 10k and 100k customers; BENCH_ARGS="--large" adds 1M, "--update-benchmarks-md" writes the table
+## bench: pipeline vs the pandas-notebook baseline vs the DuckDB scan and typed-copy floors
+## (see BENCHMARKS.md). 10k and 100k customers; BENCH_ARGS="--large" adds 1M; "--huge" adds 1M
+## and 10M (Parquet input, about 4 GB generated once; "--data-dir DIR" to keep it elsewhere);
+## "--update-benchmarks-md" writes the table
 BENCH_ARGS ?=
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run_benchmark $(BENCH_ARGS)

@@ -4,17 +4,28 @@ Usage::
 
     python -m benchmarks.run_benchmark                      # 10k and 100k customers
     python -m benchmarks.run_benchmark --large              # and 1M customers
+    python -m benchmarks.run_benchmark --huge --sizes 1000000  # 1M and 10M customers
     python -m benchmarks.run_benchmark --sizes 10000 --update-benchmarks-md
 
-For each size it generates the raw data once (cached under the results
-directory, `segmentation.generate` with a fixed seed), then measures, each in
-a fresh process under the same caps (`benchmarks.measure`):
+For each size it generates the raw data once (cached in the data directory
+under a name holding its size, seed and format; `segmentation.generate` with
+a fixed seed; CSV below 10M customers, Parquet from there unless `--format`
+says otherwise), then measures, each in a fresh process under the same caps
+(`benchmarks.measure`):
 
 1. the pipeline: a full `dbt build` from an empty warehouse, with its stage
-   times from dbt's `run_results.json`;
+   times from dbt's `run_results.json` and the warehouse's size on disk;
 2. the baseline (`benchmarks.baseline_notebook`) with the eps, min_samples
-   and features the pipeline chose, read from its `clustering_diagnostics`;
-3. the floor (`benchmarks.scan_floor`): DuckDB reading the raw files once.
+   and features the pipeline chose, read from its `clustering_diagnostics`
+   (CSV input up to `--baseline-max-customers` only: it reads CSV with
+   pandas, and at 1M it already runs out of the 8 GiB cap);
+3. the scan floor (`benchmarks.scan_floor`): DuckDB reading the raw files once;
+4. the typed copy floor (`benchmarks.typed_copy_floor`): DuckDB writing a
+   typed copy of the transactions file with the row-level reject reasons.
+
+The raw input's size is reported as CSV and as Parquet whatever the format
+read (`benchmarks.raw_sizes`), and the larger sizes as ratios to the 1M row
+of the same run.
 
 It writes a JSON record and a Markdown table to the results directory
 (git-ignored) and, with `--update-benchmarks-md`, puts the table into
@@ -37,6 +48,7 @@ from pathlib import Path
 import duckdb
 
 from benchmarks.measure import GIB, run_measured
+from benchmarks.raw_sizes import raw_sizes
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 DEFAULT_RESULTS = PROJECT_DIR / "benchmarks" / "results"
@@ -45,6 +57,19 @@ TABLE_START = "<!-- bench-table:start -->"
 TABLE_END = "<!-- bench-table:end -->"
 DEFAULT_SIZES = (10_000, 100_000)
 LARGE_SIZE = 1_000_000
+HUGE_SIZE = 10_000_000
+# Sizes from here are generated and read as Parquet unless --format says otherwise:
+# 10M customers are about 14 GB of CSV and 4 GB of Parquet.
+PARQUET_FROM = HUGE_SIZE
+# Per-run wall-clock caps when --timeout is not given: up to 1M customers, and above.
+DEFAULT_TIMEOUT = 600.0
+HUGE_TIMEOUT = 3600.0
+# The models that stage the transactions file, timed against the typed copy floor.
+TRANSACTIONS_STAGING = (
+    "base_raw__transactions_lines",
+    "base_raw__transactions",
+    "stg_raw__transactions",
+)
 CLUSTERING_MODEL = "customer_clusters_dbscan"
 DIAGNOSTICS_MODEL = "clustering_diagnostics"
 STAGES = ("staging", "features", "clustering", "marts", "tests")
@@ -178,23 +203,90 @@ def read_pipeline_parameters(db_path: Path) -> dict:
     return parameters_from_row(dict(zip(names, row, strict=True)))
 
 
-# --- the three measured runs -----------------------------------------------------------
+def adjusted_rand_from_counts(counts: list[tuple[object, object, int]]) -> float:
+    """Adjusted Rand index from a contingency table given as (label, truth, count) rows.
+
+    The same index as scikit-learn's `adjusted_rand_score`, computed from
+    counts so that 10M customers never cross into Python one by one.
+    """
+
+    def pairs(values) -> float:
+        return sum(v * (v - 1) / 2 for v in values)
+
+    cells, by_label, by_truth = [], {}, {}
+    for label, truth, count in counts:
+        cells.append(count)
+        by_label[label] = by_label.get(label, 0) + count
+        by_truth[truth] = by_truth.get(truth, 0) + count
+    total = sum(cells)
+    index, label_pairs, truth_pairs = (
+        pairs(cells),
+        pairs(by_label.values()),
+        pairs(by_truth.values()),
+    )
+    expected = label_pairs * truth_pairs / pairs([total]) if total > 1 else 0.0
+    maximum = (label_pairs + truth_pairs) / 2
+    if maximum == expected:
+        return 1.0
+    return (index - expected) / (maximum - expected)
 
 
-def ensure_data(customers: int, seed: int, data_root: Path) -> Path:
-    """Generate the raw CSV files for a size once; reuse them when the manifest matches.
+def persona_agreement(db_path: Path, truth_path: Path) -> dict:
+    """How well the build's clusters recover the generator's planted personas (truth.csv).
 
-    The manifest is written last by the generator, so its presence means a
+    Noise is one label, as in the clustering tests; customers missing from
+    either side are counted, not scored.
+    """
+    truth = str(truth_path).replace("'", "''")
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        counts = con.execute(
+            f"""
+            select clusters.cluster_id, truth.persona, count(*)
+            from customer_clusters as clusters
+            inner join read_csv('{truth}', all_varchar = true) as truth
+                on clusters.customer_id = truth.customer_id
+            group by all
+            """
+        ).fetchall()
+        truth_rows = con.execute(f"select count(*) from read_csv('{truth}')").fetchone()[0]
+    scored = sum(count for _, _, count in counts)
+    return {
+        "adjusted_rand": round(adjusted_rand_from_counts(counts), 4),
+        "customers_scored": scored,
+        "truth_rows": int(truth_rows),
+    }
+
+
+# --- the measured runs -----------------------------------------------------------------
+
+
+def data_format(customers: int, requested: str) -> str:
+    """The raw file format for a size: `requested`, or for `auto` Parquet from PARQUET_FROM."""
+    if requested != "auto":
+        return requested
+    return "parquet" if customers >= PARQUET_FROM else "csv"
+
+
+def ensure_data(customers: int, seed: int, data_root: Path, file_format: str = "csv") -> Path:
+    """Generate the raw files for a size once; reuse them when the manifest matches.
+
+    The cache is keyed by size, seed and format (the directory's name). The
+    manifest is written last by the generator, so its presence means a
     complete set of files.
     """
-    out = data_root / f"customers-{customers}-seed-{seed}"
+    out = data_root / f"customers-{customers}-seed-{seed}-{file_format}"
     manifest = out / "manifest.json"
     if manifest.exists():
         params = json.loads(manifest.read_text(encoding="utf-8"))["parameters"]
-        if (params["customers"], params["seed"], params["format"]) == (customers, seed, "csv"):
+        if (params["customers"], params["seed"], params["format"]) == (
+            customers,
+            seed,
+            file_format,
+        ):
             return out
     cmd = [sys.executable, "-m", "segmentation.generate"]
     cmd += ["--customers", str(customers), "--seed", str(seed), "--out", str(out)]
+    cmd += ["--format", file_format]
     subprocess.run(cmd, cwd=PROJECT_DIR, check=True)
     return out
 
@@ -221,15 +313,49 @@ def fresh_workdir(workdir: Path) -> None:
     workdir.mkdir(parents=True, exist_ok=True)
 
 
-def run_pipeline(data_dir: Path, workdir: Path, caps: dict, dbt_args: list[str]) -> dict:
+def load_average() -> float:
+    """The one-minute load average: how busy the shared machine was around a run."""
+    return round(os.getloadavg()[0], 2)
+
+
+def warehouse_bytes(workdir: Path) -> int:
+    """Size on disk of the build's warehouse: the database file and its write-ahead log."""
+    return sum(
+        path.stat().st_size
+        for path in (workdir / "warehouse.duckdb", workdir / "warehouse.duckdb.wal")
+        if path.exists()
+    )
+
+
+def transactions_staging_seconds(run_results: dict) -> float | None:
+    """Seconds of the models that stage the transactions file, or None when one is missing."""
+    times = {
+        result["unique_id"].rsplit(".", 1)[-1]: float(result["execution_time"])
+        for result in run_results.get("results", [])
+        if result["unique_id"].startswith("model.")
+    }
+    if not all(name in times for name in TRANSACTIONS_STAGING):
+        return None
+    return round(sum(times[name] for name in TRANSACTIONS_STAGING), 3)
+
+
+def run_pipeline(
+    data_dir: Path, workdir: Path, caps: dict, dbt_args: list[str], file_format: str = "csv"
+) -> dict:
     """A full `dbt build` on `data_dir`, measured; stage times and parameters when it finished."""
     fresh_workdir(workdir)
     dbt = str(Path(sys.executable).with_name("dbt"))
-    cmd = [dbt, "build", "--vars", json.dumps({"raw_data_path": str(data_dir)}), *dbt_args]
+    build_vars = {"raw_data_path": str(data_dir), "raw_file_format": file_format}
+    cmd = [dbt, "build", "--vars", json.dumps(build_vars), *dbt_args]
+    load_before = load_average()
     measurement = run_measured(
         cmd, log_path=workdir / "dbt_build.log", env=dbt_env(workdir), cwd=PROJECT_DIR, **caps
     )
-    record: dict = {"measurement": asdict(measurement)}
+    record: dict = {
+        "measurement": asdict(measurement),
+        "load_average": [load_before, load_average()],
+        "warehouse_bytes": warehouse_bytes(workdir),
+    }
     run_results_path = workdir / "target" / "run_results.json"
     manifest_path = workdir / "target" / "manifest.json"
     if run_results_path.exists() and manifest_path.exists():
@@ -239,11 +365,21 @@ def run_pipeline(data_dir: Path, workdir: Path, caps: dict, dbt_args: list[str])
             stage_seconds(run_results, manifest), measurement.wall_seconds
         )
         record["slowest_nodes"] = slowest_nodes(run_results)
+        record["node_seconds"] = {
+            r["unique_id"]: round(float(r["execution_time"]), 3) for r in run_results["results"]
+        }
+        record["transactions_staging_seconds"] = transactions_staging_seconds(run_results)
     if measurement.finished:
         try:
             record["parameters"] = read_pipeline_parameters(workdir / "warehouse.duckdb")
         except (duckdb.Error, ValueError) as error:
             record["parameters_error"] = str(error)
+        try:
+            record["persona_agreement"] = persona_agreement(
+                workdir / "warehouse.duckdb", data_dir / "truth.csv"
+            )
+        except duckdb.Error as error:
+            record["persona_agreement_error"] = str(error)
     return record
 
 
@@ -254,21 +390,38 @@ def run_baseline(data_dir: Path, workdir: Path, caps: dict, parameters: dict) ->
     cmd = [sys.executable, "-m", "benchmarks.baseline_notebook", "--data", str(data_dir)]
     cmd += ["--eps", repr(parameters["eps"]), "--min-samples", str(parameters["min_samples"])]
     cmd += ["--features", ",".join(parameters["features"]), "--report", str(report)]
-    measurement = run_measured(cmd, log_path=workdir / "baseline.log", cwd=PROJECT_DIR, **caps)
-    record: dict = {"measurement": asdict(measurement)}
-    if measurement.finished and report.exists():
-        record["result"] = json.loads(report.read_text(encoding="utf-8"))
-    return record
+    return _measured_report(cmd, workdir / "baseline.log", report, caps)
 
 
-def run_floor(data_dir: Path, workdir: Path, caps: dict) -> dict:
+def run_floor(data_dir: Path, workdir: Path, caps: dict, file_format: str = "csv") -> dict:
     """DuckDB reading the raw files once, measured; `seconds` is the scan itself."""
     report = workdir / "scan_floor.json"
     report.unlink(missing_ok=True)
     cmd = [sys.executable, "-m", "benchmarks.scan_floor", "--data", str(data_dir)]
+    cmd += ["--format", file_format, "--report", str(report)]
+    return _measured_report(cmd, workdir / "scan_floor.log", report, caps)
+
+
+def run_typed_copy_floor(
+    data_dir: Path, workdir: Path, caps: dict, file_format: str = "csv"
+) -> dict:
+    """DuckDB writing a typed copy of the transactions file, measured; `seconds` is the copy."""
+    report = workdir / "typed_copy_floor.json"
+    report.unlink(missing_ok=True)
+    cmd = [sys.executable, "-m", "benchmarks.typed_copy_floor", "--data", str(data_dir)]
+    cmd += ["--db", str(workdir / "typed_copy.duckdb"), "--format", file_format]
     cmd += ["--report", str(report)]
-    measurement = run_measured(cmd, log_path=workdir / "scan_floor.log", cwd=PROJECT_DIR, **caps)
-    record: dict = {"measurement": asdict(measurement)}
+    return _measured_report(cmd, workdir / "typed_copy_floor.log", report, caps)
+
+
+def _measured_report(cmd: list[str], log_path: Path, report: Path, caps: dict) -> dict:
+    """Measure a command that writes a JSON report; the report joins the record when it ran."""
+    load_before = load_average()
+    measurement = run_measured(cmd, log_path=log_path, cwd=PROJECT_DIR, **caps)
+    record: dict = {
+        "measurement": asdict(measurement),
+        "load_average": [load_before, load_average()],
+    }
     if measurement.finished and report.exists():
         record["result"] = json.loads(report.read_text(encoding="utf-8"))
     return record
@@ -364,9 +517,10 @@ def table(rows: list[dict]) -> str:
                 floor_ratio = f"{rest / floor_seconds:.1f}x ({rest:.1f} s)"
         if row.get("baseline_parameters"):
             ratio += f" (parameters scaled from {row['baseline_parameters']['scaled_from']:,})"
+        baseline_time = "skipped" if row.get("baseline_skipped") else _time(baseline)
         lines.append(
             f"| {row['customers']:,} | {row['raw_transactions']:,} | {_time(pipeline)} "
-            f"| {_memory(pipeline)} | {_time(baseline)} | {_memory(baseline)} | {ratio} "
+            f"| {_memory(pipeline)} | {baseline_time} | {_memory(baseline)} | {ratio} "
             f"| {floor_text} | {floor_ratio} |"
         )
     lines += [
@@ -393,6 +547,106 @@ def table(rows: list[dict]) -> str:
             f"| {row['customers']:,} | {cells} | {params.get('fit_method') or '-'} "
             f"| {params.get('clusters', '-')} | {noise_text} |"
         )
+    return "\n".join([*lines, "", scale_table(rows), "", growth_table(rows)])
+
+
+def _ratio(value: float | None, reference: float | None) -> str:
+    if value is None or not reference:
+        return "-"
+    return f"{value / reference:.1f}x"
+
+
+def _gib(count: float | None) -> str:
+    return "-" if count is None else f"{count / GIB:.2f} GiB"
+
+
+def scale_view(row: dict) -> dict:
+    """The figures of one row the scale table compares: None where a run gave none."""
+    pipeline = row["pipeline"]
+    finished = pipeline["measurement"]["status"] == "ok"
+    copy_floor = row.get("typed_copy_floor") or {}
+    return {
+        "wall": pipeline["measurement"]["wall_seconds"] if finished else None,
+        "peak": pipeline["measurement"]["peak_rss_bytes"],
+        "warehouse": pipeline.get("warehouse_bytes") if finished else None,
+        "staging": pipeline.get("transactions_staging_seconds"),
+        "copy_floor": copy_floor.get("result", {}).get("seconds"),
+    }
+
+
+def scale_table(rows: list[dict]) -> str:
+    """Size on disk, memory and time against the data, and each row's ratio to the 1M row."""
+    reference = next((scale_view(r) for r in rows if r["customers"] == LARGE_SIZE), None)
+    lines = [
+        "Scale (raw input as read, and the same data as CSV and as Parquet; the ratios are "
+        "to the 1M row of the same run; load average: one minute, at the build's start and "
+        "end):",
+        "",
+        "| customers | input | raw as CSV | raw as Parquet | warehouse on disk "
+        "| warehouse / raw CSV | peak memory | time / 1M | peak / 1M "
+        "| transactions staging | typed copy floor | staging / typed copy "
+        "| adjusted Rand vs personas | load average |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for row in rows:
+        view = scale_view(row)
+        sizes = row.get("raw_sizes", {})
+        data_ratio = (
+            f" ({row['customers'] / LARGE_SIZE:g}x the customers)"
+            if reference and row["customers"] != LARGE_SIZE
+            else ""
+        )
+        time_ratio = _ratio(view["wall"], reference and reference["wall"])
+        peak_ratio = _ratio(view["peak"], reference and reference["peak"])
+        staging = "-" if view["staging"] is None else f"{view['staging']:.1f} s"
+        copy_floor = "-" if view["copy_floor"] is None else f"{view['copy_floor']:.1f} s"
+        agreement = row["pipeline"].get("persona_agreement")
+        rand = "-" if agreement is None else f"{agreement['adjusted_rand']:.3f}"
+        load = row["pipeline"].get("load_average")
+        load_text = f"{load[0]:.2f} -> {load[1]:.2f}" if load else "-"
+        lines.append(
+            f"| {row['customers']:,} | {row.get('format', 'csv')} "
+            f"| {_gib(sizes.get('csv_bytes'))} | {_gib(sizes.get('parquet_bytes'))} "
+            f"| {_gib(view['warehouse'])} | {_ratio(view['warehouse'], sizes.get('csv_bytes'))} "
+            f"| {_gib(view['peak'])} | {time_ratio}{data_ratio} | {peak_ratio} "
+            f"| {staging} | {copy_floor} | {_ratio(view['staging'], view['copy_floor'])} "
+            f"| {rand} | {load_text} |"
+        )
+    return "\n".join(lines)
+
+
+def node_name(unique_id: str) -> str:
+    """A node's name from its dbt unique id (a test's id ends in a hash after its name)."""
+    parts = unique_id.split(".")
+    return parts[2] if len(parts) > 2 else unique_id
+
+
+def growth_table(rows: list[dict], count: int = 10) -> str:
+    """The nodes that add the most time from the 1M row to the largest row above it.
+
+    Each with both times and their ratio: a ratio well above the ratio of the
+    data sizes marks a step that grows faster than the data (a sort, a
+    window, a frame of every row), where to look first.
+    """
+    by_size = {row["customers"]: row["pipeline"].get("node_seconds") for row in rows}
+    larger = [size for size, nodes in by_size.items() if size > LARGE_SIZE and nodes]
+    if not by_size.get(LARGE_SIZE) or not larger:
+        return ""
+    top = max(larger)
+    small, big = by_size[LARGE_SIZE], by_size[top]
+    shared = sorted(set(small) & set(big), key=lambda uid: small[uid] - big[uid])[:count]
+    lines = [
+        f"Nodes adding the most time from 1,000,000 to {top:,} customers "
+        f"({top / LARGE_SIZE:g}x the customers):",
+        "",
+        f"| node | 1,000,000 | {top:,} | ratio |",
+        "|---|---:|---:|---:|",
+    ]
+    for uid in shared:
+        lines.append(
+            f"| `{node_name(uid)}` | {small[uid]:.1f} s | {big[uid]:.1f} s "
+            f"| {_ratio(big[uid], small[uid])} |"
+        )
     return "\n".join(lines)
 
 
@@ -416,36 +670,76 @@ def scaled_parameters(parameters: dict, from_customers: int, to_customers: int) 
     return {**parameters, "min_samples": max(2, scaled), "scaled_from": from_customers}
 
 
+def baseline_skip_reason(
+    customers: int, file_format: str, args: argparse.Namespace, parameters: dict | None
+) -> str | None:
+    """Why the baseline does not run on a size, or None when it runs."""
+    if args.skip_baseline:
+        return "--skip-baseline"
+    if file_format != "csv":
+        return "the baseline reads CSV only"
+    if customers > args.baseline_max_customers:
+        return f"above --baseline-max-customers ({args.baseline_max_customers:,})"
+    if parameters is None:
+        return "the pipeline gave no parameters"
+    return None
+
+
 def benchmark_size(
-    customers: int, args: argparse.Namespace, caps: dict, fallback: tuple[int, dict] | None
+    customers: int, args: argparse.Namespace, fallback: tuple[int, dict] | None
 ) -> dict:
-    """Measure pipeline, baseline and floor on one size; progress goes to stderr.
+    """Measure pipeline, baseline and the two floors on one size; progress goes to stderr.
 
     `fallback` is (customers, parameters) of a smaller size's build: the
     baseline uses them, scaled, when this size's build gave none.
     """
-    data_dir = ensure_data(customers, args.seed, args.results_dir / "data")
+    caps = run_caps(customers, args)
+    file_format = data_format(customers, args.format)
+    data_dir = ensure_data(customers, args.seed, args.data_dir, file_format)
     raw = json.loads((data_dir / "manifest.json").read_text(encoding="utf-8"))["raw_rows"]
     workdir = args.results_dir / "runs" / f"customers-{customers}"
-    row: dict = {"customers": customers, "raw_transactions": raw["transactions"]}
-    print(f"[bench] {customers:,} customers: dbt build", file=sys.stderr)
-    row["pipeline"] = run_pipeline(data_dir, workdir / "pipeline", caps, args.dbt_args)
+    row: dict = {
+        "customers": customers,
+        "raw_transactions": raw["transactions"],
+        "format": file_format,
+        "raw_sizes": {
+            "input_bytes": sum(
+                (data_dir / f"{source}.{file_format}").stat().st_size for source in raw
+            ),
+            **raw_sizes(data_dir, file_format),
+        },
+        "caps": caps,
+    }
+    print(f"[bench] {customers:,} customers ({file_format}): dbt build", file=sys.stderr)
+    row["pipeline"] = run_pipeline(data_dir, workdir / "pipeline", caps, args.dbt_args, file_format)
     print(f"[bench]   pipeline: {_time(row['pipeline'])}", file=sys.stderr)
     parameters = row["pipeline"].get("parameters")
     if parameters is None and fallback is not None:
         parameters = scaled_parameters(fallback[1], fallback[0], customers)
         row["baseline_parameters"] = parameters
-    if args.skip_baseline:
-        row["baseline"] = None
-    elif parameters is None:
-        print("[bench]   baseline skipped: the pipeline gave no parameters", file=sys.stderr)
-        row["baseline"] = None
+    skip = baseline_skip_reason(customers, file_format, args, parameters)
+    if skip:
+        print(f"[bench]   baseline skipped: {skip}", file=sys.stderr)
+        row["baseline"], row["baseline_skipped"] = None, skip
     else:
         row["baseline"] = run_baseline(data_dir, workdir, caps, parameters)
         print(f"[bench]   baseline: {_time(row['baseline'])}", file=sys.stderr)
-    row["floor"] = run_floor(data_dir, workdir, caps)
-    print(f"[bench]   floor: {_time(row['floor'])}", file=sys.stderr)
+    row["floor"] = run_floor(data_dir, workdir, caps, file_format)
+    print(f"[bench]   scan floor: {_time(row['floor'])}", file=sys.stderr)
+    row["typed_copy_floor"] = run_typed_copy_floor(data_dir, workdir, caps, file_format)
+    print(f"[bench]   typed copy floor: {_time(row['typed_copy_floor'])}", file=sys.stderr)
     return row
+
+
+def run_caps(customers: int, args: argparse.Namespace) -> dict:
+    """The time and memory caps of every run on one size."""
+    timeout = args.timeout
+    if timeout is None:
+        timeout = DEFAULT_TIMEOUT if customers <= LARGE_SIZE else HUGE_TIMEOUT
+    return {
+        "timeout_seconds": timeout,
+        "memory_cap_bytes": int(args.memory_cap_gib * GIB) if args.memory_cap_gib else None,
+    }
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -457,8 +751,25 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="comma separated customer counts (default 10000,100000)",
     )
     parser.add_argument("--large", action="store_true", help="also run 1,000,000 customers")
+    parser.add_argument(
+        "--huge",
+        action="store_true",
+        help="also run 1,000,000 and 10,000,000 customers (the ratios are to the 1M row)",
+    )
+    parser.add_argument(
+        "--format",
+        choices=("auto", "csv", "parquet"),
+        default="auto",
+        help="raw file format; auto: CSV below 10M customers, Parquet from there",
+    )
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--timeout", type=float, default=600.0, help="wall-clock cap per run, s")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        help=f"wall-clock cap per run, s (default {DEFAULT_TIMEOUT:.0f}; "
+        f"{HUGE_TIMEOUT:.0f} above 1M customers)",
+    )
     parser.add_argument(
         "--memory-cap-gib",
         type=float,
@@ -466,7 +777,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="resident memory cap per run (process tree)",
     )
     parser.add_argument("--results-dir", type=Path, default=DEFAULT_RESULTS)
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="cache of generated data, one folder per size, seed and format "
+        "(default: RESULTS_DIR/data)",
+    )
     parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument(
+        "--baseline-max-customers",
+        type=int,
+        default=LARGE_SIZE,
+        help="largest size the baseline runs on (default 1,000,000: it runs out of "
+        "8 GiB there already)",
+    )
     parser.add_argument(
         "--update-benchmarks-md", action="store_true", help="write the table into BENCHMARKS.md"
     )
@@ -474,25 +799,23 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--dbt-arg", dest="dbt_args", action="append", default=[], help="extra dbt build argument"
     )
     args = parser.parse_args(argv)
-    if args.large and LARGE_SIZE not in args.sizes:
-        args.sizes.append(LARGE_SIZE)
+    extra = [LARGE_SIZE] if args.large else []
+    extra += [LARGE_SIZE, HUGE_SIZE] if args.huge else []
+    args.sizes = sorted({*args.sizes, *extra})
+    args.results_dir = args.results_dir.resolve()
+    args.data_dir = (args.data_dir or args.results_dir / "data").resolve()
     return args
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run every size, write the JSON record and the Markdown table."""
     args = parse_args(argv)
-    args.results_dir = args.results_dir.resolve()
-    caps = {
-        "timeout_seconds": args.timeout,
-        "memory_cap_bytes": int(args.memory_cap_gib * GIB) if args.memory_cap_gib else None,
-    }
     started = datetime.now(UTC)
     before = machine()
     rows: list[dict] = []
     fallback: tuple[int, dict] | None = None
-    for customers in sorted(args.sizes):
-        rows.append(benchmark_size(customers, args, caps, fallback))
+    for customers in args.sizes:
+        rows.append(benchmark_size(customers, args, fallback))
         if "parameters" in rows[-1]["pipeline"]:
             fallback = (customers, rows[-1]["pipeline"]["parameters"])
     record = {

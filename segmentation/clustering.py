@@ -692,7 +692,11 @@ def cluster_customers(frame: pd.DataFrame, config: ClusteringConfig) -> Clusteri
         core[fit_rows] = fit_core
         in_fit = np.zeros(n, dtype=bool)
         in_fit[fit_rows] = True
-        methods = np.where(in_fit, "sampled_fit", "nearest_core")
+        # Object arrays of two shared strings: np.where over string literals makes a
+        # fixed-width array whose conversion to objects creates one string per row
+        # (1.5 GB at 10M customers, the model's peak; BENCHMARKS.md).
+        methods = np.full(n, "nearest_core", dtype=object)
+        methods[in_fit] = "sampled_fit"
     else:
         labels, core, methods = fit_labels, fit_core, np.full(n, "exact")
     lap("assign_seconds")
@@ -763,12 +767,15 @@ def build_output(
 ) -> pd.DataFrame:
     """The per-customer frame in the output's column order and dtypes; noise is "noise"."""
     methods = np.broadcast_to(np.asarray(methods, dtype=object), labels.shape)
+    # Every method cell points at one of a few shared strings; "noise" is one more.
+    assignment_method = np.where(labels == NOISE, np.array("noise", dtype=object), methods)
     return pd.DataFrame(
         {
-            "customer_id": data["customer_id"].to_numpy(dtype=object),
+            # The column itself, not a copy as Python objects (one per customer).
+            "customer_id": data["customer_id"].reset_index(drop=True),
             "cluster_id": labels.astype("int32"),
             "is_core_point": core.astype(bool),
-            "assignment_method": np.where(labels == NOISE, "noise", methods).astype(object),
+            "assignment_method": assignment_method.astype(object, copy=False),
             "projection_x": projection[:, 0].astype("float64"),
             "projection_y": projection[:, 1].astype("float64"),
         }

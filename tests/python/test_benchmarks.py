@@ -2,8 +2,12 @@
 
 `make bench` is too slow for `make test`, so its parts are checked here on
 300 customers: the baseline's cleaning agrees with the generator's manifest,
-the scan floor reads every raw row, the measuring wrapper tells a finished
-run from one that hit a cap, and dbt's artifacts are split into stages.
+the scan floor reads every raw row, the typed copy floor gives the row-level
+reject reasons the manifest expects, the raw sizes count the CSV the
+generator would write, generated data is cached per size, seed and format,
+`--huge` adds the 1M and 10M sizes read as Parquet, the measuring wrapper
+tells a finished run from one that hit a cap, and dbt's artifacts are split
+into stages and ratios.
 """
 
 from __future__ import annotations
@@ -13,9 +17,12 @@ import json
 import sys
 from pathlib import Path
 
+import duckdb
+import numpy as np
 import pytest
+from sklearn.metrics import adjusted_rand_score
 
-from benchmarks import baseline_notebook, run_benchmark, scan_floor
+from benchmarks import baseline_notebook, raw_sizes, run_benchmark, scan_floor, typed_copy_floor
 from benchmarks.measure import GIB, run_measured
 from segmentation import generate as gen
 
@@ -143,3 +150,170 @@ def test_parameters_are_read_from_columns_or_a_json_document() -> None:
         assert (params["eps"], params["min_samples"], params["features"]) == (0.75, 40, ["a", "b"])
     with pytest.raises(ValueError, match="no eps"):
         run_benchmark.parameters_from_row({"clusters": 3})
+
+
+@pytest.fixture(scope="module")
+def tiny_parquet(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    data_root = tmp_path_factory.mktemp("bench-cache")
+    data_dir = run_benchmark.ensure_data(300, 11, data_root, "parquet")
+    return data_dir, json.loads((data_dir / "manifest.json").read_text())
+
+
+def test_generated_data_is_cached_by_size_seed_and_format(
+    tiny_parquet: tuple[Path, dict],
+) -> None:
+    data_dir, manifest = tiny_parquet
+    assert data_dir.name == "customers-300-seed-11-parquet"
+    assert (data_dir / "transactions.parquet").exists()
+    written = (data_dir / "manifest.json").stat().st_mtime_ns
+    again = run_benchmark.ensure_data(300, 11, data_dir.parent, "parquet")
+    assert again == data_dir
+    assert (data_dir / "manifest.json").stat().st_mtime_ns == written
+    assert manifest["parameters"]["format"] == "parquet"
+
+
+def test_raw_sizes_count_the_csv_the_generator_would_write(
+    tiny_data: tuple[Path, dict], tiny_parquet: tuple[Path, dict]
+) -> None:
+    csv_dir, _ = tiny_data
+    parquet_dir, _ = tiny_parquet
+    csv_files = sum((csv_dir / f"{s}.csv").stat().st_size for s in raw_sizes.SOURCES)
+    parquet_files = sum((parquet_dir / f"{s}.parquet").stat().st_size for s in raw_sizes.SOURCES)
+    from_parquet = raw_sizes.raw_sizes(parquet_dir, "parquet")
+    # Same size and seed: the CSV streamed from the Parquet files is byte for byte the CSV.
+    assert from_parquet == {"csv_bytes": csv_files, "parquet_bytes": parquet_files}
+    from_csv = raw_sizes.raw_sizes(csv_dir, "csv")
+    assert from_csv["csv_bytes"] == csv_files
+    # Row groups may split differently; the compressed size is close, not equal.
+    assert abs(from_csv["parquet_bytes"] - parquet_files) < 0.2 * parquet_files
+    assert (parquet_dir / raw_sizes.SIZES_FILE).exists()
+
+
+@pytest.mark.parametrize("file_format", ["csv", "parquet"])
+def test_typed_copy_floor_gives_each_row_its_row_level_reason(
+    tiny_data: tuple[Path, dict],
+    tiny_parquet: tuple[Path, dict],
+    tmp_path: Path,
+    file_format: str,
+) -> None:
+    data_dir, manifest = tiny_data if file_format == "csv" else tiny_parquet
+    result = typed_copy_floor.typed_copy(data_dir, tmp_path / "copy.duckdb", file_format)
+    expected = manifest["expected_rejected_rows"]["transactions"]
+    row_level = {reason: n for reason, n in expected.items() if reason in result["row_rejects"]}
+    assert result["rows"] == manifest["raw_rows"]["transactions"]
+    assert result["row_rejects"] == row_level
+    # The reasons from `duplicate` on need the other rows: not the floor's job.
+    assert set(expected) - set(result["row_rejects"]) == {
+        "duplicate",
+        "conflicting_duplicate",
+        "future_date",
+    }
+    assert not (tmp_path / "copy.duckdb").exists()
+
+
+def test_huge_adds_one_and_ten_million_read_as_parquet() -> None:
+    args = run_benchmark.parse_args(["--sizes", "300", "--huge"])
+    assert args.sizes == [300, 1_000_000, 10_000_000]
+    assert [run_benchmark.data_format(n, args.format) for n in args.sizes] == [
+        "csv",
+        "csv",
+        "parquet",
+    ]
+    assert run_benchmark.data_format(10_000_000, "csv") == "csv"
+    caps = [run_benchmark.run_caps(n, args)["timeout_seconds"] for n in args.sizes]
+    assert caps == [600.0, 600.0, 3600.0]
+    assert run_benchmark.baseline_skip_reason(10_000_000, "csv", args, {}) is not None
+    assert run_benchmark.baseline_skip_reason(1_000_000, "parquet", args, {}) is not None
+    assert run_benchmark.baseline_skip_reason(1_000_000, "csv", args, {}) is None
+
+
+def test_transactions_staging_sums_its_three_models() -> None:
+    results = [
+        {"unique_id": "model.p.base_raw__transactions_lines", "execution_time": 2.0},
+        {"unique_id": "model.p.base_raw__transactions", "execution_time": 3.0},
+        {"unique_id": "model.p.stg_raw__transactions", "execution_time": 0.5},
+        {"unique_id": "model.p.base_raw__demographics", "execution_time": 9.0},
+        {"unique_id": "test.p.base_raw__transactions", "execution_time": 9.0},
+    ]
+    assert run_benchmark.transactions_staging_seconds({"results": results}) == 5.5
+    assert run_benchmark.transactions_staging_seconds({"results": results[1:]}) is None
+
+
+def _scale_row(customers: int, wall: float, peak_gib: float, staging: float, copy: float) -> dict:
+    return {
+        "customers": customers,
+        "raw_transactions": customers * 13,
+        "format": "csv",
+        "raw_sizes": {"input_bytes": GIB, "csv_bytes": GIB, "parquet_bytes": GIB // 4},
+        "pipeline": {
+            "measurement": {
+                "status": "ok",
+                "wall_seconds": wall,
+                "peak_rss_bytes": int(peak_gib * GIB),
+            },
+            "warehouse_bytes": 2 * GIB,
+            "transactions_staging_seconds": staging,
+            "load_average": [1.0, 2.0],
+            "persona_agreement": {"adjusted_rand": 0.9},
+        },
+        "typed_copy_floor": {"result": {"seconds": copy}},
+    }
+
+
+def test_scale_table_gives_ratios_to_the_one_million_row() -> None:
+    rows = [
+        _scale_row(1_000_000, wall=50.0, peak_gib=3.0, staging=20.0, copy=10.0),
+        _scale_row(10_000_000, wall=600.0, peak_gib=6.0, staging=300.0, copy=100.0),
+    ]
+    text = run_benchmark.scale_table(rows)
+    huge = next(line for line in text.splitlines() if line.startswith("| 10,000,000"))
+    cells = [cell.strip() for cell in huge.strip("|").split("|")]
+    assert cells[5] == "2.0x"  # warehouse over raw CSV
+    assert cells[7] == "12.0x (10x the customers)"  # wall over the 1M row's
+    assert cells[8] == "2.0x"  # peak over the 1M row's
+    assert cells[11] == "3.0x"  # staging over its typed copy floor
+    assert cells[12] == "0.900"  # adjusted Rand against the planted personas
+    assert cells[13] == "1.00 -> 2.00"
+    alone = run_benchmark.scale_table(rows[1:])
+    assert "| - | - |" in alone  # no 1M row: no ratios
+
+
+def test_adjusted_rand_from_counts_matches_scikit_learn() -> None:
+    rng = np.random.default_rng(3)
+    truth = rng.integers(0, 5, 2000)
+    labels = np.where(rng.random(2000) < 0.8, truth, rng.integers(-1, 6, 2000))
+    pairs, counts = np.unique(np.stack([labels, truth]), axis=1, return_counts=True)
+    table = [(int(a), int(b), int(n)) for (a, b), n in zip(pairs.T, counts, strict=True)]
+    ours = run_benchmark.adjusted_rand_from_counts(table)
+    assert ours == pytest.approx(adjusted_rand_score(truth, labels), abs=1e-12)
+    assert run_benchmark.adjusted_rand_from_counts([(0, "a", 5), (1, "b", 5)]) == 1.0
+
+
+def test_persona_agreement_joins_clusters_to_the_truth_file(tmp_path: Path) -> None:
+    truth = tmp_path / "truth.csv"
+    truth.write_text("customer_id,persona\nC1,a\nC2,a\nC3,b\nC4,b\nC5,b\n")
+    db = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(db)) as con:
+        con.execute(
+            "create table customer_clusters as select * from (values "
+            "('C1', 0), ('C2', 0), ('C3', 1), ('C4', 1)) as t(customer_id, cluster_id)"
+        )
+    result = run_benchmark.persona_agreement(db, truth)
+    assert result == {"adjusted_rand": 1.0, "customers_scored": 4, "truth_rows": 5}
+
+
+def test_growth_table_lists_the_nodes_that_add_the_most_time() -> None:
+    rows = [
+        _scale_row(1_000_000, wall=50.0, peak_gib=3.0, staging=20.0, copy=10.0),
+        _scale_row(10_000_000, wall=600.0, peak_gib=6.0, staging=300.0, copy=100.0),
+    ]
+    test = "test.p.unique_x_id.88734bec45"
+    rows[0]["pipeline"]["node_seconds"] = {"model.p.sort": 2.0, "model.p.scan": 5.0, test: 1.0}
+    rows[1]["pipeline"]["node_seconds"] = {"model.p.sort": 80.0, "model.p.scan": 50.0, test: 9.0}
+    lines = run_benchmark.growth_table(rows).splitlines()
+    assert lines[4:] == [
+        "| `sort` | 2.0 s | 80.0 s | 40.0x |",
+        "| `scan` | 5.0 s | 50.0 s | 10.0x |",
+        "| `unique_x_id` | 1.0 s | 9.0 s | 9.0x |",
+    ]
+    assert run_benchmark.growth_table(rows[1:]) == ""
