@@ -51,6 +51,7 @@
         {'var': 'dbscan_max_noise_share', 'is': 'number', 'above': 0, 'max': 1},
         {'var': 'dbscan_max_largest_cluster_share', 'is': 'number', 'above': 0, 'max': 1},
         {'var': 'dbscan_random_state', 'is': 'integer', 'min': 0},
+        {'var': 'clustering_duckdb_memory_limit', 'is': 'text'},
         {'var': 'segment_min_share', 'is': 'number', 'min': 0, 'max': 1},
         {'var': 'segment_min_count', 'is': 'integer', 'min': 1},
         {'var': 'segment_max_count', 'is': 'integer', 'min': 1},
