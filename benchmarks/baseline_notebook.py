@@ -24,7 +24,6 @@ harness's resident-memory watchdog (`benchmarks.measure`), stopped it.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -34,6 +33,7 @@ import pandas as pd
 from sklearn.cluster import DBSCAN
 from sklearn.preprocessing import StandardScaler
 
+from benchmarks.json_report import emit
 from segmentation.features import IMPUTATION_RULES, LOG_FEATURES
 
 MIN_VALID_DATE = pd.Timestamp("1990-01-01")
@@ -240,10 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     except MemoryError:
         print("MemoryError: the baseline ran out of memory", file=sys.stderr)
         return MEMORY_EXIT_CODE
-    text = json.dumps(result, indent=2)
-    if args.report:
-        args.report.write_text(text + "\n", encoding="utf-8")
-    print(text)
+    emit(result, args.report)
     return 0
 
 

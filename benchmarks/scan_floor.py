@@ -14,12 +14,13 @@ cleaning, features and marts cost on top of the input itself.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
 
 import duckdb
+
+from benchmarks.json_report import emit
 
 SOURCES = ("transactions", "demographics", "credit_profiles")
 
@@ -75,10 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--report", type=Path, default=None, help="also write the JSON here")
     args = parser.parse_args(argv)
     result = scan(args.data, args.format, args.threads)
-    text = json.dumps(result, indent=2)
-    if args.report:
-        args.report.write_text(text + "\n", encoding="utf-8")
-    print(text)
+    emit(result, args.report)
     return 0
 
 

@@ -21,7 +21,6 @@ the cheapest typed copy DuckDB can write. The scan floor
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -29,6 +28,7 @@ from pathlib import Path
 
 import duckdb
 
+from benchmarks.json_report import emit
 from benchmarks.scan_floor import read_expression
 
 # The build's defaults (dbt_project.yml vars min_valid_date and max_abs_amount,
@@ -126,10 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     memory_limit = os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT
     result = typed_copy(args.data, args.db, args.format, memory_limit)
-    text = json.dumps(result, indent=2)
-    if args.report:
-        args.report.write_text(text + "\n", encoding="utf-8")
-    print(text)
+    emit(result, args.report)
     return 0
 
 
