@@ -19,16 +19,46 @@
         subquery. The quantile keeps a few mistyped dates years ahead from
         dragging the as-of date forward; on ordinary data it is the latest date.
         Null when there are no dates.
+
+        Both the quantile and the latest date are read off one count per date:
+        quantile_disc over every row would hold every date in memory (DuckDB
+        cannot spill it) and read the rows a second time for the maximum, each
+        time typing them again when the relation is a view (128M transactions
+        at 10M customers). quantile_disc(x, q) is the ceil(n * q)-th value in
+        order (the first for q = 0), so the quantile is the first date whose
+        running count reaches that rank.
     -#}
     (
-        select max({{ date_column }})
-        from {{ dates_relation }}
+        with
+
+        date_counts as (
+            select
+                {{ date_column }} as counted_date,
+                count(*) as date_rows
+            from {{ dates_relation }}
+            where {{ date_column }} is not null
+            group by {{ date_column }}
+        ),
+
+        running_counts as materialized (
+            select
+                counted_date,
+                sum(date_rows) over (
+                    order by counted_date rows between unbounded preceding and current row
+                ) as rows_through_date,
+                sum(date_rows) over () as dated_rows
+            from date_counts
+        )
+
+        select max(counted_date)
+        from running_counts
         where
-            {{ date_column }} <= (
-                select
-                    quantile_disc({{ date_column }}, {{ var('as_of_date_quantile') }})
-                    + {{ var('as_of_tolerance_days') }}
-                from {{ dates_relation }}
+            counted_date <= (
+                select min(counted_date) + {{ var('as_of_tolerance_days') }}
+                from running_counts
+                where
+                    rows_through_date
+                    >= greatest(ceil(dated_rows * {{ var('as_of_date_quantile') }}), 1)
             )
     )
 {%- endmacro %}
