@@ -7,8 +7,8 @@
 with
 
 lines as not materialized (
-    -- A table already: read it where needed, never copy it (DuckDB would
-    -- materialise a CTE read twice).
+    -- A table (CSV) or a view over the Parquet file already: read it where
+    -- needed, never copy it (DuckDB would materialise a CTE read twice).
     select * from {{ ref('base_raw__transactions_lines') }}
 ),
 
