@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 
+import duckdb
 import numpy as np
 import pandas as pd
 from scipy import sparse
@@ -35,12 +36,8 @@ from sklearn.decomposition import PCA
 from sklearn.metrics import silhouette_score
 from sklearn.neighbors import NearestNeighbors, radius_neighbors_graph
 
-from segmentation.features import (
-    SelectionRules,
-    build_matrix,
-    parse_feature_list,
-    select_features,
-)
+from segmentation.feature_source import read_features
+from segmentation.features import SelectionRules, parse_feature_list
 from segmentation.refine import (
     ORIGIN_NAMES,
     SegmentLimits,
@@ -191,8 +188,8 @@ def empty_assignments() -> pd.DataFrame:
             "cluster_id": pd.Series([], dtype="int32"),
             "is_core_point": pd.Series([], dtype="bool"),
             "assignment_method": pd.Series([], dtype="object"),
-            "projection_x": pd.Series([], dtype="float64"),
-            "projection_y": pd.Series([], dtype="float64"),
+            "projection_x": pd.Series([], dtype="float32"),
+            "projection_y": pd.Series([], dtype="float32"),
         }
     )
 
@@ -273,7 +270,8 @@ def evaluate_labels(
         rows = np.sort(rng.choice(rows, size=silhouette_rows, replace=False))
     sampled_clusters = np.unique(labels[rows]).size
     if clusters >= 2 and 2 <= sampled_clusters < len(rows):
-        silhouette = float(silhouette_score(matrix[rows], labels[rows]))
+        points = matrix[rows].astype(np.float64)
+        silhouette = float(silhouette_score(points, labels[rows]))
     return ClusterQuality(clusters, noise_share, largest, silhouette)
 
 
@@ -515,28 +513,26 @@ def renumber_clusters(labels: np.ndarray) -> np.ndarray:
     return lookup[labels]
 
 
-def project_2d(matrix: np.ndarray, fit_rows: np.ndarray, random_state: int) -> np.ndarray:
+def project_2d(
+    matrix: np.ndarray, fit_rows: np.ndarray, random_state: int, chunk_rows: int
+) -> np.ndarray:
     """A deterministic 2-D PCA projection for plots, fitted on the rows DBSCAN saw.
 
-    Fewer than two features leaves the missing axes at zero.
+    Projected chunk by chunk into float32 (a plot needs no more), so no
+    float64 copy of the whole matrix is made. Fewer than two features leaves
+    the missing axes at zero.
     """
     n, dimensions = matrix.shape
-    projection = np.zeros((n, 2))
+    projection = np.zeros((n, 2), dtype=np.float32)
     components = min(2, dimensions, len(fit_rows))
     if components == 0:
         return projection
     pca = PCA(n_components=components, svd_solver="full", random_state=random_state)
-    pca.fit(matrix[fit_rows])
-    projection[:, :components] = pca.transform(matrix)
+    pca.fit(matrix[fit_rows].astype(np.float64))
+    for start in range(0, n, chunk_rows):
+        chunk = matrix[start : start + chunk_rows].astype(np.float64)
+        projection[start : start + chunk_rows, :components] = pca.transform(chunk)
     return projection
-
-
-def prepare_input(frame: pd.DataFrame) -> pd.DataFrame:
-    """Rows sorted by customer_id with a clean index: the order every later step relies on."""
-    if "customer_id" not in frame.columns:
-        raise ValueError("customer_features has no customer_id column")
-    ordered = frame.assign(customer_id=frame["customer_id"].astype(str))
-    return ordered.sort_values("customer_id", kind="mergesort").reset_index(drop=True)
 
 
 def segment_procedure(
@@ -581,7 +577,7 @@ def unusual_features(
     noise = labels == NOISE
     if noise.sum() < 2 or matrix.shape[1] == 0:
         return []
-    spread = matrix[noise].std(axis=0)
+    spread = matrix[noise].std(axis=0, dtype=np.float64)
     order = np.argsort(-spread, kind="stable")
     return [features[i] for i in order[:top] if spread[i] >= UNUSUAL_SPREAD_RATIO]
 
@@ -596,7 +592,26 @@ def cluster_origins(labels: np.ndarray, origins: np.ndarray) -> dict[int, str]:
 
 
 def cluster_customers(frame: pd.DataFrame, config: ClusteringConfig) -> ClusteringResult:
-    """Segment customers with DBSCAN; one output row per input row, plus diagnostics."""
+    """`cluster_relation` over a frame held in memory, read through DuckDB like the table.
+
+    One path for both, so what pytest checks on small frames is what the
+    model runs on customer_features.
+    """
+    connection = duckdb.connect()
+    try:
+        return cluster_relation(connection.from_df(frame), config)
+    finally:
+        connection.close()
+
+
+def cluster_relation(relation, config: ClusteringConfig) -> ClusteringResult:
+    """Segment customers with DBSCAN; one output row per input row, plus diagnostics.
+
+    `relation` is a DuckDB relation over customer_features (what `dbt.ref()`
+    returns here); segmentation/feature_source.py reads it in chunks into
+    customer ids and a float32 matrix, in customer_id order, which is all
+    that grows with the customers past the fitted sample.
+    """
     timings: dict[str, float] = {}
     started = time.perf_counter()
     clock = started
@@ -607,8 +622,14 @@ def cluster_customers(frame: pd.DataFrame, config: ClusteringConfig) -> Clusteri
         timings[step] = round(now - clock, 4)
         clock = now
 
-    data = prepare_input(frame)
-    n = len(data)
+    data = read_features(
+        relation,
+        requested=config.features,
+        rules=config.selection,
+        chunk_rows=config.chunk_rows,
+    )
+    customer_ids = data.customer_ids
+    n = len(customer_ids)
     diagnostics: dict = {
         "features_requested": list(config.features) if config.features else None,
         "customers": n,
@@ -618,8 +639,7 @@ def cluster_customers(frame: pd.DataFrame, config: ClusteringConfig) -> Clusteri
         diagnostics.update(fit_method="empty", parameter_source="none", features_used=[])
         return ClusteringResult(empty_assignments(), finish(diagnostics, timings, started))
 
-    selection = select_features(data, config.features, config.selection)
-    features = build_matrix(data, selection.used, selection.transforms)
+    selection, features = data.selection, data.matrix
     matrix = features.values
     diagnostics.update(
         features_used=list(selection.used),
@@ -634,19 +654,22 @@ def cluster_customers(frame: pd.DataFrame, config: ClusteringConfig) -> Clusteri
         reason = "no feature varies across customers" if n >= 2 else "only one customer"
         logger.warning("clustering skipped (%s): every customer is put in cluster 0", reason)
         labels = np.zeros(n, dtype=np.int64)
-        out = build_output(data, labels, np.ones(n, dtype=bool), "exact", np.zeros((n, 2)))
+        projection = np.zeros((n, 2), dtype=np.float32)
+        out = build_output(customer_ids, labels, np.ones(n, dtype=bool), "exact", projection)
         diagnostics.update(fit_method="degenerate", parameter_source="degenerate", note=reason)
         diagnostics.update(quality_fields(evaluate_labels(matrix, labels, 0, 0)))
         return ClusteringResult(out, finish(diagnostics, timings, started))
 
     sampled = n > config.max_exact_rows
-    fit_rows = stable_sample(data["customer_id"], config.sample_rows if sampled else n)
-    search_rows = fit_rows[stable_sample(data["customer_id"].iloc[fit_rows], config.search_rows)]
-    choice = choose_parameters(matrix[search_rows], config, n)
+    fit_rows = stable_sample(customer_ids, config.sample_rows if sampled else n)
+    search_rows = fit_rows[stable_sample(customer_ids.iloc[fit_rows], config.search_rows)]
+    # The sample's steps (search, fit, refinement, stability) run in float64 on
+    # a copy of at most sample_rows rows, as they did before the matrix was float32.
+    choice = choose_parameters(matrix[search_rows].astype(np.float64), config, n)
     fit_min_samples = scale_min_samples(choice.search_min_samples, len(search_rows), len(fit_rows))
     lap("search_seconds")
 
-    fit_matrix = matrix[fit_rows]
+    fit_matrix = matrix[fit_rows].astype(np.float64)
     dbscan_labels, fit_core = fit_dbscan(fit_matrix, choice.eps, fit_min_samples)
     dbscan_clusters = int(np.unique(dbscan_labels[dbscan_labels != NOISE]).size)
     lap("fit_seconds")
@@ -663,7 +686,7 @@ def cluster_customers(frame: pd.DataFrame, config: ClusteringConfig) -> Clusteri
     origins = cluster_origins(fit_labels, refined.origins)
     lap("refine_seconds")
 
-    stability_rows = stable_sample(data["customer_id"].iloc[fit_rows], config.stability_rows)
+    stability_rows = stable_sample(customer_ids.iloc[fit_rows], config.stability_rows)
     stability = subset_stability(
         fit_matrix[stability_rows],
         fit_labels[stability_rows],
@@ -703,8 +726,8 @@ def cluster_customers(frame: pd.DataFrame, config: ClusteringConfig) -> Clusteri
 
     mapping = renumbering(labels)
     labels = renumber_clusters(labels)
-    projection = project_2d(matrix, fit_rows, config.random_state)
-    out = build_output(data, labels, core, methods, projection)
+    projection = project_2d(matrix, fit_rows, config.random_state, config.chunk_rows)
+    out = build_output(customer_ids, labels, core, methods, projection)
     lap("projection_seconds")
 
     quality = evaluate_labels(matrix, labels, config.silhouette_rows, config.random_state)
@@ -759,25 +782,28 @@ def cluster_customers(frame: pd.DataFrame, config: ClusteringConfig) -> Clusteri
 
 
 def build_output(
-    data: pd.DataFrame,
+    customer_ids: pd.Series,
     labels: np.ndarray,
     core: np.ndarray,
     methods: np.ndarray | str,
     projection: np.ndarray,
 ) -> pd.DataFrame:
-    """The per-customer frame in the output's column order and dtypes; noise is "noise"."""
+    """The per-customer frame in the output's column order and dtypes; noise is "noise".
+
+    The projection stays float32: customer_clusters casts it to double for BI.
+    """
     methods = np.broadcast_to(np.asarray(methods, dtype=object), labels.shape)
     # Every method cell points at one of a few shared strings; "noise" is one more.
     assignment_method = np.where(labels == NOISE, np.array("noise", dtype=object), methods)
     return pd.DataFrame(
         {
             # The column itself, not a copy as Python objects (one per customer).
-            "customer_id": data["customer_id"].reset_index(drop=True),
+            "customer_id": customer_ids.reset_index(drop=True),
             "cluster_id": labels.astype("int32"),
             "is_core_point": core.astype(bool),
             "assignment_method": assignment_method.astype(object, copy=False),
-            "projection_x": projection[:, 0].astype("float64"),
-            "projection_y": projection[:, 1].astype("float64"),
+            "projection_x": projection[:, 0].astype("float32"),
+            "projection_y": projection[:, 1].astype("float32"),
         }
     )
 
