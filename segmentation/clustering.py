@@ -56,6 +56,8 @@ MAX_NEIGHBOURHOOD_SHARE = 0.05
 PROBE_ROWS = 500
 # Each search candidate's silhouette is estimated on this many clustered points.
 SEARCH_SILHOUETTE_ROWS = 2_000
+# assignment_method's values, as the codes of its categorical.
+METHOD_CODES: dict[str, int] = {"exact": 0, "sampled_fit": 1, "nearest_core": 2, "noise": 3}
 OUTPUT_COLUMNS: tuple[str, ...] = (
     "customer_id",
     "cluster_id",
@@ -187,7 +189,7 @@ def empty_assignments() -> pd.DataFrame:
             "customer_id": pd.Series([], dtype="object"),
             "cluster_id": pd.Series([], dtype="int32"),
             "is_core_point": pd.Series([], dtype="bool"),
-            "assignment_method": pd.Series([], dtype="object"),
+            "assignment_method": pd.Categorical.from_codes([], categories=list(METHOD_CODES)),
             "projection_x": pd.Series([], dtype="float32"),
             "projection_y": pd.Series([], dtype="float32"),
         }
@@ -204,9 +206,27 @@ def stable_sample(customer_ids: pd.Series, size: int) -> np.ndarray:
     """
     if size >= len(customer_ids):
         return np.arange(len(customer_ids))
-    hashes = pd.util.hash_pandas_object(customer_ids.astype(str), index=False).to_numpy()
+    hashes = id_hashes(customer_ids)
     order = np.lexsort((np.arange(len(hashes)), hashes))
     return np.sort(order[:size])
+
+
+# Ids hashed this many at a time: pandas turns Arrow strings into one Python
+# object each to hash them, 2.4 GB at once for 10M customers (BENCHMARKS.md).
+HASH_CHUNK_ROWS = 1_000_000
+
+
+def id_hashes(customer_ids: pd.Series, chunk_rows: int = HASH_CHUNK_ROWS) -> np.ndarray:
+    """pandas' fixed-key hash of each id as text, computed a chunk at a time.
+
+    Each value's hash depends on that value alone, so the chunks' hashes are
+    those of the whole column; only one chunk's Python strings exist at once.
+    """
+    hashes = np.empty(len(customer_ids), dtype=np.uint64)
+    for start in range(0, len(customer_ids), chunk_rows):
+        chunk = customer_ids.iloc[start : start + chunk_rows].astype(str)
+        hashes[start : start + chunk_rows] = pd.util.hash_pandas_object(chunk, index=False)
+    return hashes
 
 
 def scale_min_samples(min_samples: int, from_rows: int, to_rows: int) -> int:
@@ -655,7 +675,9 @@ def cluster_relation(relation, config: ClusteringConfig) -> ClusteringResult:
         logger.warning("clustering skipped (%s): every customer is put in cluster 0", reason)
         labels = np.zeros(n, dtype=np.int64)
         projection = np.zeros((n, 2), dtype=np.float32)
-        out = build_output(customer_ids, labels, np.ones(n, dtype=bool), "exact", projection)
+        out = build_output(
+            customer_ids, labels, np.ones(n, dtype=bool), METHOD_CODES["exact"], projection
+        )
         diagnostics.update(fit_method="degenerate", parameter_source="degenerate", note=reason)
         diagnostics.update(quality_fields(evaluate_labels(matrix, labels, 0, 0)))
         return ClusteringResult(out, finish(diagnostics, timings, started))
@@ -713,15 +735,10 @@ def cluster_relation(relation, config: ClusteringConfig) -> ClusteringResult:
         )
         core = np.zeros(n, dtype=bool)
         core[fit_rows] = fit_core
-        in_fit = np.zeros(n, dtype=bool)
-        in_fit[fit_rows] = True
-        # Object arrays of two shared strings: np.where over string literals makes a
-        # fixed-width array whose conversion to objects creates one string per row
-        # (1.5 GB at 10M customers, the model's peak; BENCHMARKS.md).
-        methods = np.full(n, "nearest_core", dtype=object)
-        methods[in_fit] = "sampled_fit"
+        methods = np.full(n, METHOD_CODES["nearest_core"], dtype=np.int8)
+        methods[fit_rows] = METHOD_CODES["sampled_fit"]
     else:
-        labels, core, methods = fit_labels, fit_core, np.full(n, "exact")
+        labels, core, methods = fit_labels, fit_core, METHOD_CODES["exact"]
     lap("assign_seconds")
 
     mapping = renumbering(labels)
@@ -785,23 +802,23 @@ def build_output(
     customer_ids: pd.Series,
     labels: np.ndarray,
     core: np.ndarray,
-    methods: np.ndarray | str,
+    methods: np.ndarray | int,
     projection: np.ndarray,
 ) -> pd.DataFrame:
     """The per-customer frame in the output's column order and dtypes; noise is "noise".
 
-    The projection stays float32: customer_clusters casts it to double for BI.
+    The assignment method is a categorical of METHOD_CODES (one byte per
+    customer; a text cell each cost 64 bytes, 0.6 GB at 10M customers) and
+    the projection stays float32: customer_clusters casts both for BI.
     """
-    methods = np.broadcast_to(np.asarray(methods, dtype=object), labels.shape)
-    # Every method cell points at one of a few shared strings; "noise" is one more.
-    assignment_method = np.where(labels == NOISE, np.array("noise", dtype=object), methods)
+    codes = np.where(labels == NOISE, METHOD_CODES["noise"], methods).astype(np.int8)
     return pd.DataFrame(
         {
             # The column itself, not a copy as Python objects (one per customer).
             "customer_id": customer_ids.reset_index(drop=True),
             "cluster_id": labels.astype("int32"),
             "is_core_point": core.astype(bool),
-            "assignment_method": assignment_method.astype(object, copy=False),
+            "assignment_method": pd.Categorical.from_codes(codes, categories=list(METHOD_CODES)),
             "projection_x": projection[:, 0].astype("float32"),
             "projection_y": projection[:, 1].astype("float32"),
         }

@@ -22,6 +22,7 @@ from segmentation.clustering import (
     cluster_relation,
     dbscan_from_graph,
     fit_dbscan,
+    id_hashes,
     knee_value,
     renumber_clusters,
     scale_min_samples,
@@ -151,6 +152,12 @@ def test_assignment_at_exactly_eps_joins_and_nearest_core_wins():
     assert labels.tolist() == [4, 7, 7, NOISE]
     exact = assign_to_nearest_core(rows, cores, np.array([4, 7]), eps=1.0, chunk_rows=10)
     assert exact.tolist() == [4, NOISE, 7, NOISE]
+
+
+def test_ids_hashed_in_chunks_hash_as_the_whole_column():
+    ids = pd.Series([f"c{i:05d}" for i in range(1000)])
+    whole = pd.util.hash_pandas_object(ids, index=False).to_numpy()
+    np.testing.assert_array_equal(id_hashes(ids, chunk_rows=7), whole)
 
 
 def test_stable_sample_keeps_members_when_customers_are_added():
