@@ -212,7 +212,7 @@ def stable_sample(customer_ids: pd.Series, size: int) -> np.ndarray:
 
 
 # Ids hashed this many at a time: pandas turns Arrow strings into one Python
-# object each to hash them, 2.4 GB at once for 10M customers (BENCHMARKS.md).
+# object each to hash them: 2.4 GB at once for 10M customers, the model's peak.
 HASH_CHUNK_ROWS = 1_000_000
 
 
