@@ -8,39 +8,18 @@ single-category categorical (cheap in pandas, compressed by DuckDB), and
 """
 
 import logging
-from collections.abc import Sequence
 
-import duckdb
 import numpy as np
 import pandas as pd
 
 from segmentation.clustering import (
     ClusteringConfig,
-    cluster_customers,
+    cluster_relation,
     diagnostics_json,
 )
 from segmentation.dbt_logging import captured_warnings
-from segmentation.features import DEFAULT_FEATURES
 
 logger = logging.getLogger("segmentation")
-
-
-def to_pandas(relation, columns: Sequence[str]) -> pd.DataFrame:
-    """Convert whatever `dbt.ref()` returns on this adapter to pandas, in one place.
-
-    Only the named columns that exist cross into pandas: DuckDB projects them
-    before converting, so the text and numeric columns clustering never reads
-    take no memory in this process, which also holds DuckDB's buffers. A
-    requested column that is missing stays missing, so clustering still names
-    it as not a column of customer_features.
-    """
-    available = [name for name in columns if name in relation.columns]
-    if available:
-        relation = relation.select(*(duckdb.ColumnExpression(name) for name in available))
-    for method in ("df", "toPandas", "to_pandas"):
-        if hasattr(relation, method):
-            return getattr(relation, method)()
-    raise TypeError(f"cannot convert {type(relation).__name__} to pandas")
 
 
 def model(dbt, session):
@@ -73,10 +52,9 @@ def model(dbt, session):
     # Warnings reach dbt's log and are kept with the diagnostics (segmentation/dbt_logging.py).
     with captured_warnings() as warnings:
         config = ClusteringConfig.from_getter(settings.get)
-        features = to_pandas(
-            dbt.ref("customer_features"), ("customer_id", *(config.features or DEFAULT_FEATURES))
-        )
-        result = cluster_customers(features, config)
+        # The relation, not a frame: only the ids and a float32 matrix of the
+        # chosen features cross into Python (segmentation/feature_source.py).
+        result = cluster_relation(dbt.ref("customer_features"), config)
     result.diagnostics["warnings"] = warnings
     frame = result.assignments
     payload = diagnostics_json(result.diagnostics)

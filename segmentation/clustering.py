@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 
+import duckdb
 import numpy as np
 import pandas as pd
 from scipy import sparse
@@ -35,12 +36,8 @@ from sklearn.decomposition import PCA
 from sklearn.metrics import silhouette_score
 from sklearn.neighbors import NearestNeighbors, radius_neighbors_graph
 
-from segmentation.features import (
-    SelectionRules,
-    build_matrix,
-    parse_feature_list,
-    select_features,
-)
+from segmentation.feature_source import read_features
+from segmentation.features import SelectionRules, parse_feature_list
 from segmentation.refine import (
     ORIGIN_NAMES,
     SegmentLimits,
@@ -59,6 +56,8 @@ MAX_NEIGHBOURHOOD_SHARE = 0.05
 PROBE_ROWS = 500
 # Each search candidate's silhouette is estimated on this many clustered points.
 SEARCH_SILHOUETTE_ROWS = 2_000
+# assignment_method's values, as the codes of its categorical.
+METHOD_CODES: dict[str, int] = {"exact": 0, "sampled_fit": 1, "nearest_core": 2, "noise": 3}
 OUTPUT_COLUMNS: tuple[str, ...] = (
     "customer_id",
     "cluster_id",
@@ -190,9 +189,9 @@ def empty_assignments() -> pd.DataFrame:
             "customer_id": pd.Series([], dtype="object"),
             "cluster_id": pd.Series([], dtype="int32"),
             "is_core_point": pd.Series([], dtype="bool"),
-            "assignment_method": pd.Series([], dtype="object"),
-            "projection_x": pd.Series([], dtype="float64"),
-            "projection_y": pd.Series([], dtype="float64"),
+            "assignment_method": pd.Categorical.from_codes([], categories=list(METHOD_CODES)),
+            "projection_x": pd.Series([], dtype="float32"),
+            "projection_y": pd.Series([], dtype="float32"),
         }
     )
 
@@ -207,9 +206,27 @@ def stable_sample(customer_ids: pd.Series, size: int) -> np.ndarray:
     """
     if size >= len(customer_ids):
         return np.arange(len(customer_ids))
-    hashes = pd.util.hash_pandas_object(customer_ids.astype(str), index=False).to_numpy()
+    hashes = id_hashes(customer_ids)
     order = np.lexsort((np.arange(len(hashes)), hashes))
     return np.sort(order[:size])
+
+
+# Ids hashed this many at a time: pandas turns Arrow strings into one Python
+# object each to hash them: 2.4 GB at once for 10M customers, the model's peak.
+HASH_CHUNK_ROWS = 1_000_000
+
+
+def id_hashes(customer_ids: pd.Series, chunk_rows: int = HASH_CHUNK_ROWS) -> np.ndarray:
+    """pandas' fixed-key hash of each id as text, computed a chunk at a time.
+
+    Each value's hash depends on that value alone, so the chunks' hashes are
+    those of the whole column; only one chunk's Python strings exist at once.
+    """
+    hashes = np.empty(len(customer_ids), dtype=np.uint64)
+    for start in range(0, len(customer_ids), chunk_rows):
+        chunk = customer_ids.iloc[start : start + chunk_rows].astype(str)
+        hashes[start : start + chunk_rows] = pd.util.hash_pandas_object(chunk, index=False)
+    return hashes
 
 
 def scale_min_samples(min_samples: int, from_rows: int, to_rows: int) -> int:
@@ -273,7 +290,8 @@ def evaluate_labels(
         rows = np.sort(rng.choice(rows, size=silhouette_rows, replace=False))
     sampled_clusters = np.unique(labels[rows]).size
     if clusters >= 2 and 2 <= sampled_clusters < len(rows):
-        silhouette = float(silhouette_score(matrix[rows], labels[rows]))
+        points = matrix[rows].astype(np.float64)
+        silhouette = float(silhouette_score(points, labels[rows]))
     return ClusterQuality(clusters, noise_share, largest, silhouette)
 
 
@@ -515,28 +533,26 @@ def renumber_clusters(labels: np.ndarray) -> np.ndarray:
     return lookup[labels]
 
 
-def project_2d(matrix: np.ndarray, fit_rows: np.ndarray, random_state: int) -> np.ndarray:
+def project_2d(
+    matrix: np.ndarray, fit_rows: np.ndarray, random_state: int, chunk_rows: int
+) -> np.ndarray:
     """A deterministic 2-D PCA projection for plots, fitted on the rows DBSCAN saw.
 
-    Fewer than two features leaves the missing axes at zero.
+    Projected chunk by chunk into float32 (a plot needs no more), so no
+    float64 copy of the whole matrix is made. Fewer than two features leaves
+    the missing axes at zero.
     """
     n, dimensions = matrix.shape
-    projection = np.zeros((n, 2))
+    projection = np.zeros((n, 2), dtype=np.float32)
     components = min(2, dimensions, len(fit_rows))
     if components == 0:
         return projection
     pca = PCA(n_components=components, svd_solver="full", random_state=random_state)
-    pca.fit(matrix[fit_rows])
-    projection[:, :components] = pca.transform(matrix)
+    pca.fit(matrix[fit_rows].astype(np.float64))
+    for start in range(0, n, chunk_rows):
+        chunk = matrix[start : start + chunk_rows].astype(np.float64)
+        projection[start : start + chunk_rows, :components] = pca.transform(chunk)
     return projection
-
-
-def prepare_input(frame: pd.DataFrame) -> pd.DataFrame:
-    """Rows sorted by customer_id with a clean index: the order every later step relies on."""
-    if "customer_id" not in frame.columns:
-        raise ValueError("customer_features has no customer_id column")
-    ordered = frame.assign(customer_id=frame["customer_id"].astype(str))
-    return ordered.sort_values("customer_id", kind="mergesort").reset_index(drop=True)
 
 
 def segment_procedure(
@@ -581,7 +597,7 @@ def unusual_features(
     noise = labels == NOISE
     if noise.sum() < 2 or matrix.shape[1] == 0:
         return []
-    spread = matrix[noise].std(axis=0)
+    spread = matrix[noise].std(axis=0, dtype=np.float64)
     order = np.argsort(-spread, kind="stable")
     return [features[i] for i in order[:top] if spread[i] >= UNUSUAL_SPREAD_RATIO]
 
@@ -596,7 +612,26 @@ def cluster_origins(labels: np.ndarray, origins: np.ndarray) -> dict[int, str]:
 
 
 def cluster_customers(frame: pd.DataFrame, config: ClusteringConfig) -> ClusteringResult:
-    """Segment customers with DBSCAN; one output row per input row, plus diagnostics."""
+    """`cluster_relation` over a frame held in memory, read through DuckDB like the table.
+
+    One path for both, so what pytest checks on small frames is what the
+    model runs on customer_features.
+    """
+    connection = duckdb.connect()
+    try:
+        return cluster_relation(connection.from_df(frame), config)
+    finally:
+        connection.close()
+
+
+def cluster_relation(relation, config: ClusteringConfig) -> ClusteringResult:
+    """Segment customers with DBSCAN; one output row per input row, plus diagnostics.
+
+    `relation` is a DuckDB relation over customer_features (what `dbt.ref()`
+    returns here); segmentation/feature_source.py reads it in chunks into
+    customer ids and a float32 matrix, in customer_id order, which is all
+    that grows with the customers past the fitted sample.
+    """
     timings: dict[str, float] = {}
     started = time.perf_counter()
     clock = started
@@ -607,8 +642,14 @@ def cluster_customers(frame: pd.DataFrame, config: ClusteringConfig) -> Clusteri
         timings[step] = round(now - clock, 4)
         clock = now
 
-    data = prepare_input(frame)
-    n = len(data)
+    data = read_features(
+        relation,
+        requested=config.features,
+        rules=config.selection,
+        chunk_rows=config.chunk_rows,
+    )
+    customer_ids = data.customer_ids
+    n = len(customer_ids)
     diagnostics: dict = {
         "features_requested": list(config.features) if config.features else None,
         "customers": n,
@@ -618,8 +659,7 @@ def cluster_customers(frame: pd.DataFrame, config: ClusteringConfig) -> Clusteri
         diagnostics.update(fit_method="empty", parameter_source="none", features_used=[])
         return ClusteringResult(empty_assignments(), finish(diagnostics, timings, started))
 
-    selection = select_features(data, config.features, config.selection)
-    features = build_matrix(data, selection.used, selection.transforms)
+    selection, features = data.selection, data.matrix
     matrix = features.values
     diagnostics.update(
         features_used=list(selection.used),
@@ -634,19 +674,24 @@ def cluster_customers(frame: pd.DataFrame, config: ClusteringConfig) -> Clusteri
         reason = "no feature varies across customers" if n >= 2 else "only one customer"
         logger.warning("clustering skipped (%s): every customer is put in cluster 0", reason)
         labels = np.zeros(n, dtype=np.int64)
-        out = build_output(data, labels, np.ones(n, dtype=bool), "exact", np.zeros((n, 2)))
+        projection = np.zeros((n, 2), dtype=np.float32)
+        out = build_output(
+            customer_ids, labels, np.ones(n, dtype=bool), METHOD_CODES["exact"], projection
+        )
         diagnostics.update(fit_method="degenerate", parameter_source="degenerate", note=reason)
         diagnostics.update(quality_fields(evaluate_labels(matrix, labels, 0, 0)))
         return ClusteringResult(out, finish(diagnostics, timings, started))
 
     sampled = n > config.max_exact_rows
-    fit_rows = stable_sample(data["customer_id"], config.sample_rows if sampled else n)
-    search_rows = fit_rows[stable_sample(data["customer_id"].iloc[fit_rows], config.search_rows)]
-    choice = choose_parameters(matrix[search_rows], config, n)
+    fit_rows = stable_sample(customer_ids, config.sample_rows if sampled else n)
+    search_rows = fit_rows[stable_sample(customer_ids.iloc[fit_rows], config.search_rows)]
+    # The sample's steps (search, fit, refinement, stability) run in float64 on
+    # a copy of at most sample_rows rows, as they did before the matrix was float32.
+    choice = choose_parameters(matrix[search_rows].astype(np.float64), config, n)
     fit_min_samples = scale_min_samples(choice.search_min_samples, len(search_rows), len(fit_rows))
     lap("search_seconds")
 
-    fit_matrix = matrix[fit_rows]
+    fit_matrix = matrix[fit_rows].astype(np.float64)
     dbscan_labels, fit_core = fit_dbscan(fit_matrix, choice.eps, fit_min_samples)
     dbscan_clusters = int(np.unique(dbscan_labels[dbscan_labels != NOISE]).size)
     lap("fit_seconds")
@@ -663,7 +708,7 @@ def cluster_customers(frame: pd.DataFrame, config: ClusteringConfig) -> Clusteri
     origins = cluster_origins(fit_labels, refined.origins)
     lap("refine_seconds")
 
-    stability_rows = stable_sample(data["customer_id"].iloc[fit_rows], config.stability_rows)
+    stability_rows = stable_sample(customer_ids.iloc[fit_rows], config.stability_rows)
     stability = subset_stability(
         fit_matrix[stability_rows],
         fit_labels[stability_rows],
@@ -690,21 +735,16 @@ def cluster_customers(frame: pd.DataFrame, config: ClusteringConfig) -> Clusteri
         )
         core = np.zeros(n, dtype=bool)
         core[fit_rows] = fit_core
-        in_fit = np.zeros(n, dtype=bool)
-        in_fit[fit_rows] = True
-        # Object arrays of two shared strings: np.where over string literals makes a
-        # fixed-width array whose conversion to objects creates one string per row
-        # (1.5 GB at 10M customers, the model's peak; BENCHMARKS.md).
-        methods = np.full(n, "nearest_core", dtype=object)
-        methods[in_fit] = "sampled_fit"
+        methods = np.full(n, METHOD_CODES["nearest_core"], dtype=np.int8)
+        methods[fit_rows] = METHOD_CODES["sampled_fit"]
     else:
-        labels, core, methods = fit_labels, fit_core, np.full(n, "exact")
+        labels, core, methods = fit_labels, fit_core, METHOD_CODES["exact"]
     lap("assign_seconds")
 
     mapping = renumbering(labels)
     labels = renumber_clusters(labels)
-    projection = project_2d(matrix, fit_rows, config.random_state)
-    out = build_output(data, labels, core, methods, projection)
+    projection = project_2d(matrix, fit_rows, config.random_state, config.chunk_rows)
+    out = build_output(customer_ids, labels, core, methods, projection)
     lap("projection_seconds")
 
     quality = evaluate_labels(matrix, labels, config.silhouette_rows, config.random_state)
@@ -759,25 +799,28 @@ def cluster_customers(frame: pd.DataFrame, config: ClusteringConfig) -> Clusteri
 
 
 def build_output(
-    data: pd.DataFrame,
+    customer_ids: pd.Series,
     labels: np.ndarray,
     core: np.ndarray,
-    methods: np.ndarray | str,
+    methods: np.ndarray | int,
     projection: np.ndarray,
 ) -> pd.DataFrame:
-    """The per-customer frame in the output's column order and dtypes; noise is "noise"."""
-    methods = np.broadcast_to(np.asarray(methods, dtype=object), labels.shape)
-    # Every method cell points at one of a few shared strings; "noise" is one more.
-    assignment_method = np.where(labels == NOISE, np.array("noise", dtype=object), methods)
+    """The per-customer frame in the output's column order and dtypes; noise is "noise".
+
+    The assignment method is a categorical of METHOD_CODES (one byte per
+    customer; a text cell each cost 64 bytes, 0.6 GB at 10M customers) and
+    the projection stays float32: customer_clusters casts both for BI.
+    """
+    codes = np.where(labels == NOISE, METHOD_CODES["noise"], methods).astype(np.int8)
     return pd.DataFrame(
         {
             # The column itself, not a copy as Python objects (one per customer).
-            "customer_id": data["customer_id"].reset_index(drop=True),
+            "customer_id": customer_ids.reset_index(drop=True),
             "cluster_id": labels.astype("int32"),
             "is_core_point": core.astype(bool),
-            "assignment_method": assignment_method.astype(object, copy=False),
-            "projection_x": projection[:, 0].astype("float64"),
-            "projection_y": projection[:, 1].astype("float64"),
+            "assignment_method": pd.Categorical.from_codes(codes, categories=list(METHOD_CODES)),
+            "projection_x": projection[:, 0].astype("float32"),
+            "projection_y": projection[:, 1].astype("float32"),
         }
     )
 

@@ -13,6 +13,7 @@ with purchases only, a lender with credit files only, or both): see
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -197,20 +198,56 @@ def rank_correlation(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.corrcoef(ranks_a, ranks_b)[0, 1])
 
 
-def usable_reason(values: np.ndarray, rules: SelectionRules) -> str | None:
-    """Why a column cannot tell customers apart, or None when it can."""
+@dataclass(frozen=True)
+class ColumnProfile:
+    """What selection needs from every row of a column: rows, known values and their range.
+
+    "Entirely null", "constant" and coverage are decided on every row (one
+    customer off the constant still makes a column vary), so they come from
+    a profile of the whole column, which DuckDB computes in one aggregate;
+    everything else is judged on evenly spaced rows.
+    """
+
+    rows: int
+    present: int
+    minimum: float | None = None
+    maximum: float | None = None
+
+
+def profile_values(values: np.ndarray) -> ColumnProfile:
+    """The profile of one column held in memory (NaN is missing)."""
     present = ~np.isnan(values)
     if not present.any():
+        return ColumnProfile(rows=len(values), present=0)
+    return ColumnProfile(
+        rows=len(values),
+        present=int(present.sum()),
+        minimum=float(np.nanmin(values)),
+        maximum=float(np.nanmax(values)),
+    )
+
+
+def usable_reason(values: np.ndarray, rules: SelectionRules) -> str | None:
+    """Why a column cannot tell customers apart, or None when it can."""
+    return profile_reason(
+        profile=profile_values(values), observed=evenly_spaced(values), rules=rules
+    )
+
+
+def profile_reason(
+    *, profile: ColumnProfile, observed: np.ndarray, rules: SelectionRules
+) -> str | None:
+    """`usable_reason` from a column's profile and its evenly spaced values."""
+    if profile.present == 0:
         return "entirely null"
-    if np.nanmin(values) == np.nanmax(values):
+    if profile.minimum == profile.maximum:
         return "constant"
-    coverage = float(present.mean())
+    coverage = profile.present / profile.rows
     if coverage < rules.min_coverage:
         return (
             f"known for {coverage:.0%} of customers (under feature_min_coverage "
             f"{rules.min_coverage:.0%}); filling the rest would make a spike, not a segment"
         )
-    observed = evenly_spaced(values)
     observed = observed[~np.isnan(observed)]
     if observed.size == 0:
         return None
@@ -221,12 +258,41 @@ def usable_reason(values: np.ndarray, rules: SelectionRules) -> str | None:
     return None
 
 
+def candidate_features(requested: tuple[str, ...] | None) -> tuple[str, ...]:
+    """The columns selection may look at: the analyst's list, or every default candidate."""
+    return requested if requested is not None else DEFAULT_FEATURES
+
+
 def select_features(
     frame: pd.DataFrame,
     requested: tuple[str, ...] | None,
     rules: SelectionRules | None = None,
 ) -> FeatureSelection:
+    """`choose_features` over a frame held in memory (every row profiled, evenly spaced samples)."""
+    present = [name for name in candidate_features(requested) if name in frame.columns]
+    values = {name: numeric_column(frame, name) for name in present}
+    return choose_features(
+        columns=tuple(frame.columns),
+        profiles={name: profile_values(column) for name, column in values.items()},
+        samples={name: evenly_spaced(column) for name, column in values.items()},
+        requested=requested,
+        rules=rules,
+    )
+
+
+def choose_features(
+    *,
+    columns: tuple[str, ...],
+    profiles: dict[str, ColumnProfile],
+    samples: dict[str, np.ndarray],
+    requested: tuple[str, ...] | None,
+    rules: SelectionRules | None = None,
+) -> FeatureSelection:
     """Keep the features that can separate customers in this data, and say why for the rest.
+
+    `columns` are the input's columns; `profiles` and `samples` (evenly
+    spaced values, at most SELECTION_ROWS) cover the candidates among them,
+    so the caller never needs every customer's values in memory.
 
     With `requested` set (var cluster_features) the analyst's list is used as
     given, less columns that carry no information (entirely null or
@@ -241,38 +307,27 @@ def select_features(
     """
     rules = rules or SelectionRules()
     if requested is not None:
-        unknown = [name for name in requested if name not in frame.columns]
+        unknown = [name for name in requested if name not in columns]
         if unknown:
             raise FeatureConfigError(
                 f"var cluster_features names {', '.join(unknown)}, not columns of "
                 f"customer_features; numeric columns are: "
-                f"{', '.join(c for c in frame.columns if c != 'customer_id')}"
+                f"{', '.join(c for c in columns if c != 'customer_id')}"
             )
-        return _select(frame, requested, rules, screen=False)
-    return _select(frame, None, rules, screen=True)
-
-
-def _select(
-    frame: pd.DataFrame,
-    requested: tuple[str, ...] | None,
-    rules: SelectionRules,
-    *,
-    screen: bool,
-) -> FeatureSelection:
-    """Walk the candidates in order, keeping each one that passes the checks."""
     used: list[str] = []
     dropped: dict[str, str] = {}
-    columns: dict[str, np.ndarray] = {}
 
     def consider(name: str) -> None:
-        if name not in frame.columns:
+        if name not in profiles:
             dropped[name] = "not in the data (its source is missing or empty)"
             return
-        values = numeric_column(frame, name)
-        reason = usable_reason(values, rules) if screen else _information_reason(values)
-        if reason is None and screen:
+        if requested is None:
+            reason = profile_reason(profile=profiles[name], observed=samples[name], rules=rules)
+        else:
+            reason = information_reason(profiles[name])
+        if reason is None and requested is None:
             for kept in used:
-                rho = rank_correlation(values, columns[kept])
+                rho = rank_correlation(samples[name], samples[kept])
                 if abs(rho) > rules.max_rank_correlation:
                     reason = f"says what {kept} says (rank correlation {rho:.2f})"
                     break
@@ -280,7 +335,6 @@ def _select(
             dropped[name] = reason
             return
         used.append(name)
-        columns[name] = values
 
     if requested is not None:
         for name in requested:
@@ -301,18 +355,17 @@ def _select(
         if not reason.startswith(("secondary", "not in the data")):
             logger.warning("clustering feature %s left out: %s", name, reason)
     transforms = {
-        name: choose_transform(columns[name], name=name, flag_zero_share=rules.flag_zero_share)
+        name: choose_transform(samples[name], name=name, flag_zero_share=rules.flag_zero_share)
         for name in used
     }
     return FeatureSelection(tuple(used), dropped, transforms)
 
 
-def _information_reason(values: np.ndarray) -> str | None:
+def information_reason(profile: ColumnProfile) -> str | None:
     """The only checks an analyst's own list gets: no values at all, or a single value."""
-    observed = values[~np.isnan(values)]
-    if observed.size == 0:
+    if profile.present == 0:
         return "entirely null"
-    if np.unique(observed).size < 2:
+    if profile.minimum == profile.maximum:
         return "constant"
     return None
 
@@ -322,18 +375,18 @@ def signed_log1p(values: np.ndarray) -> np.ndarray:
     return np.sign(values) * np.log1p(np.abs(values))
 
 
-def impute_column(values: np.ndarray, rule: str) -> np.ndarray:
-    """Fill the NaNs of one column by its rule ("max", "zero" or "median")."""
-    missing = np.isnan(values)
-    if not missing.any():
-        return values
+def fill_value(*, rule: str, maximum: float | None, median: Callable[[], float]) -> float:
+    """The value a column's NaNs get by its rule ("max", "zero" or "median").
+
+    `median` is a callable because only a column with missing values under
+    the median rule needs it, and over every customer it is the one costly
+    statistic.
+    """
     if rule == "zero":
-        fill = 0.0
-    elif rule == "max":
-        fill = float(np.nanmax(values))
-    else:
-        fill = float(np.nanmedian(values))
-    return np.where(missing, fill, values)
+        return 0.0
+    if rule == "max":
+        return float(maximum) if maximum is not None else 0.0
+    return float(median())
 
 
 def apply_transform(values: np.ndarray, transform: str) -> np.ndarray:
@@ -345,40 +398,112 @@ def apply_transform(values: np.ndarray, transform: str) -> np.ndarray:
     return values
 
 
+def entered(values: np.ndarray, *, fill: float, transform: str) -> np.ndarray:
+    """A column's values imputed, then transformed: what the distance sees before scaling.
+
+    Imputation runs before the transform so a "max" fill stays the maximum after it.
+    """
+    return apply_transform(np.where(np.isnan(values), fill, values), transform)
+
+
+@dataclass(frozen=True)
+class Moments:
+    """Count, mean and sum of squared deviations of a column, mergeable across chunks."""
+
+    count: int = 0
+    mean: float = 0.0
+    squares: float = 0.0
+
+    @classmethod
+    def of(cls, values: np.ndarray) -> Moments:
+        """The moments of one chunk."""
+        if len(values) == 0:
+            return cls()
+        mean = float(values.mean())
+        return cls(len(values), mean, float(np.square(values - mean).sum()))
+
+    def merge(self, other: Moments) -> Moments:
+        """Chan's pairwise update: the moments of both chunks together, without their values."""
+        count = self.count + other.count
+        if count == 0:
+            return self
+        delta = other.mean - self.mean
+        mean = self.mean + delta * other.count / count
+        squares = self.squares + other.squares + delta * delta * self.count * other.count / count
+        return Moments(count, mean, squares)
+
+    @property
+    def std(self) -> float:
+        """Population standard deviation; 1 when it is 0, so a constant column is inert.
+
+        A column can become constant only through imputation.
+        """
+        std = float(np.sqrt(self.squares / self.count)) if self.count else 0.0
+        return std if std > 0 else 1.0
+
+
+@dataclass(frozen=True)
+class ColumnScale:
+    """How one feature enters the distance: its fill, transform, centre and spread."""
+
+    name: str
+    fill: float
+    transform: str
+    mean: float = 0.0
+    std: float = 1.0
+
+
+def scaled_chunk(
+    columns: dict[str, np.ndarray], scales: tuple[ColumnScale, ...], *, rows: int
+) -> np.ndarray:
+    """Rows of the float32 matrix from one chunk of raw columns (float64 with NaN).
+
+    The arithmetic is float64 and only the result is float32: seven
+    significant digits on standardised values are far finer than any eps,
+    and the matrix takes half the memory.
+    """
+    out = np.empty((rows, len(scales)), dtype=np.float32)
+    for position, scale in enumerate(scales):
+        values = entered(columns[scale.name], fill=scale.fill, transform=scale.transform)
+        out[:, position] = (values - scale.mean) / scale.std
+    return out
+
+
+def default_transform(name: str, transforms: dict[str, str] | None) -> str:
+    """The transform chosen for a column, or by name when none was chosen."""
+    return (transforms or {}).get(name, "log" if name in LOG_FEATURES else "linear")
+
+
 def build_matrix(
     frame: pd.DataFrame,
     features: tuple[str, ...],
     transforms: dict[str, str] | None = None,
 ) -> FeatureMatrix:
-    """Impute, transform and standardise the chosen features.
+    """Impute, transform and standardise the chosen features of a frame held in memory.
 
-    Imputation runs before the transform so a "max" fill stays the maximum
-    after it. Standardising (mean 0, unit variance) gives each feature the
-    same weight in the euclidean distance; the statistics come from the whole
-    input, not a sample, so the scale does not depend on which customers were
-    sampled. Without `transforms`, money and counts are logged and the rest
-    left linear.
+    Standardising (mean 0, unit variance) gives each feature the same weight
+    in the euclidean distance; the statistics come from the whole input, not
+    a sample, so the scale does not depend on which customers were sampled.
+    Without `transforms`, money and counts are logged and the rest left
+    linear. segmentation/feature_source.py builds the same matrix chunk by
+    chunk from DuckDB with the same functions.
     """
-    n_rows = len(frame)
-    columns: list[np.ndarray] = []
-    imputed: dict[str, int] = {}
-    logged: list[str] = []
+    columns = {name: numeric_column(frame, name) for name in features}
+    scales = []
     for name in features:
-        raw = numeric_column(frame, name)
-        n_missing = int(np.isnan(raw).sum())
-        if n_missing:
-            imputed[name] = n_missing
-        column = impute_column(raw, IMPUTATION_RULES.get(name, "median"))
-        transform = (transforms or {}).get(name, "log" if name in LOG_FEATURES else "linear")
-        column = apply_transform(column, transform)
-        if transform == "log":
-            logged.append(name)
-        columns.append(column)
-    if not columns:
-        return FeatureMatrix(np.zeros((n_rows, 0)), (), (), imputed)
-    matrix = np.column_stack(columns)
-    std = matrix.std(axis=0)
-    # A column can become constant only through imputation; scale it by 1 so it is inert.
-    std[std == 0] = 1.0
-    scaled = (matrix - matrix.mean(axis=0)) / std
-    return FeatureMatrix(scaled, tuple(features), tuple(logged), imputed)
+        values = columns[name]
+        transform = default_transform(name, transforms)
+        fill = fill_value(
+            rule=IMPUTATION_RULES.get(name, "median"),
+            maximum=profile_values(values).maximum,
+            median=lambda values=values: float(np.nanmedian(values)),
+        )
+        moments = Moments.of(entered(values, fill=fill, transform=transform))
+        scales.append(ColumnScale(name, fill, transform, moments.mean, moments.std))
+    imputed = {name: int(np.isnan(values).sum()) for name, values in columns.items()}
+    return FeatureMatrix(
+        values=scaled_chunk(columns, tuple(scales), rows=len(frame)),
+        features=tuple(features),
+        log_transformed=tuple(s.name for s in scales if s.transform == "log"),
+        imputed_counts={name: count for name, count in imputed.items() if count},
+    )

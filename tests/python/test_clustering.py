@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import logging
-from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -21,16 +19,22 @@ from segmentation.clustering import (
     ClusteringConfig,
     assign_to_nearest_core,
     cluster_customers,
+    cluster_relation,
     dbscan_from_graph,
     fit_dbscan,
+    id_hashes,
     knee_value,
     renumber_clusters,
     scale_min_samples,
     stable_sample,
 )
+from segmentation.feature_source import evenly_spaced_rows, query, read_features
 from segmentation.features import (
     FeatureConfigError,
+    Moments,
+    SelectionRules,
     build_matrix,
+    evenly_spaced,
     parse_feature_list,
     select_features,
 )
@@ -150,6 +154,12 @@ def test_assignment_at_exactly_eps_joins_and_nearest_core_wins():
     assert exact.tolist() == [4, NOISE, 7, NOISE]
 
 
+def test_ids_hashed_in_chunks_hash_as_the_whole_column():
+    ids = pd.Series([f"c{i:05d}" for i in range(1000)])
+    whole = pd.util.hash_pandas_object(ids, index=False).to_numpy()
+    np.testing.assert_array_equal(id_hashes(ids, chunk_rows=7), whole)
+
+
 def test_stable_sample_keeps_members_when_customers_are_added():
     ids = pd.Series([f"c{i:05d}" for i in range(5000)])
     first = set(ids.iloc[stable_sample(ids, 500)])
@@ -242,15 +252,62 @@ def test_degenerate_inputs_give_one_cluster_and_a_log_line(frame, caplog):
     assert "clustering skipped" in caplog.text
 
 
-def test_model_reads_only_the_id_and_requested_features_that_exist():
-    path = Path(__file__).parents[2] / "python_models" / "customer_clusters_dbscan.py"
-    spec = importlib.util.spec_from_file_location("customer_clusters_dbscan", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+def test_only_the_id_and_requested_features_that_exist_leave_duckdb():
     relation = duckdb.connect().sql(
         "select 'c1' as customer_id, 1.0 as frequency, 'x' as top_category, 2 as \"odd name\""
     )
-    frame = module.to_pandas(relation, ("customer_id", "frequency", "odd name", "absent"))
-    assert list(frame.columns) == ["customer_id", "frequency", "odd name"]
+    read = query(relation, names=("frequency", "odd name", "absent"), body="select * from features")
+    assert read.columns == ["customer_id", "frequency", "odd name"]
+    assert [str(t) for t in read.types] == ["VARCHAR", "DOUBLE", "DOUBLE"]
     with pytest.raises(FeatureConfigError, match="absent"):
-        select_features(frame, ("frequency", "absent"))
+        cluster_relation(relation, ClusteringConfig(features=("frequency", "absent")))
+
+
+@pytest.mark.parametrize("rows", [1, 6, 7, 1000, 1003])
+def test_selection_rows_from_duckdb_are_the_evenly_spaced_ones_of_the_sorted_ids(rows):
+    # Ids in shuffled order; "position" is each id's place in customer_id order.
+    relation = duckdb.connect().sql(
+        f"select printf('c%06d', i) as customer_id, i as position "
+        f"from range({rows}) as t(i) order by hash(i)"
+    )
+    taken = evenly_spaced_rows(relation, names=("position",), rows=rows, sample_rows=7)
+    expected = evenly_spaced(np.arange(rows, dtype=np.float64), 7)
+    np.testing.assert_array_equal(taken["position"], expected)
+
+
+def test_moments_merged_over_chunks_equal_the_whole_columns():
+    values = np.random.default_rng(3).lognormal(size=1001)
+    merged = Moments()
+    for start in range(0, len(values), 97):
+        merged = merged.merge(Moments.of(values[start : start + 97]))
+    assert merged.count == len(values)
+    assert merged.mean == pytest.approx(values.mean(), rel=1e-12)
+    assert merged.std == pytest.approx(values.std(), rel=1e-12)
+
+
+def test_duckdb_columns_read_in_chunks_give_the_matrix_of_the_sorted_frame():
+    # Integers, decimals and NULLs as customer_features has them, read 37 rows at a time.
+    connection = duckdb.connect()
+    relation = connection.sql(
+        """
+        select
+            printf('c%04d', i) as customer_id,
+            case when i % 9 = 0 then null else (i * 7919) % 365 end::integer as recency_days,
+            1 + (i * 31) % 40 as frequency,
+            case when i % 5 = 0 then null else ((i * 13) % 1000) / 7.0 end::decimal(18, 2)
+                as avg_order_value,
+            case when i % 4 = 0 then null else ((i * 17) % 100) / 100.0 end as credit_utilisation
+        from range(500) as t(i)
+        order by hash(i)
+        """
+    )
+    names = ("recency_days", "frequency", "avg_order_value", "credit_utilisation")
+    read = read_features(relation, requested=names, rules=SelectionRules(), chunk_rows=37)
+    frame = relation.df().sort_values("customer_id").reset_index(drop=True)
+    selection = select_features(frame, names)
+    expected = build_matrix(frame, selection.used, selection.transforms)
+    assert read.selection == selection
+    assert read.customer_ids.tolist() == frame.customer_id.tolist()
+    assert read.matrix.values.dtype == np.float32
+    assert read.matrix.imputed_counts == expected.imputed_counts
+    np.testing.assert_allclose(read.matrix.values, expected.values, rtol=1e-6, atol=1e-6)
