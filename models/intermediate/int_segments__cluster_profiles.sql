@@ -18,6 +18,15 @@
     Columns are numbered in the order of the features (feature_1, ...), so a
     derived name cannot collide with a feature's own.
 
+    Medians and the winsor bounds are quantile_cont's (interpolated between
+    the values at the floor and ceiling of rank (n - 1) * q), but found from
+    each value's count per cluster and feature and cumulative counts, not by
+    quantile_cont itself: its state holds every value and cannot spill to
+    disk (about 4.5 GB at 10M customers, over the default memory limit).
+    Counting is a hash aggregate and ranking a window, both of which DuckDB
+    spills; integer and few-valued features shrink to a few rows. This long
+    part costs more time than the wide quantile_cont did (about 3x at 1M).
+
     Averages of doubles depend on the order DuckDB's threads add them up, in
     the last bits; statistics are rounded to var segment_stat_decimals so the
     same input gives identical marts.
@@ -65,15 +74,11 @@ clustered_features as (
 
 ),
 
-population_quantiles as (
+population_means as (
 
     select
         {% for feature_name in feature_names %}
             avg(feature_{{ loop.index }}) as population_mean_{{ loop.index }},
-            -- One call for the median and both bounds: a list of quantiles sorts the values once.
-            quantile_cont(
-                feature_{{ loop.index }}, [0.5, {{ lower_quantile }}, {{ upper_quantile }}]
-            ) as quantiles_{{ loop.index }},
         {% endfor %}
         -- Keeps the select list valid when there is no numeric feature.
         count(*) as population_customers
@@ -81,17 +86,224 @@ population_quantiles as (
 
 ),
 
+-- One row per customer and feature (feature_index numbers the features as feature_1, ...),
+-- streamed into value_counts. Integer keys: partitioning by them below is about twice as
+-- fast as by the column's name.
+feature_values as (
+
+    select
+        cluster_id,
+        unnest(range(1, {{ feature_names | length + 1 }})) as feature_index,
+        -- Typed, so that no feature at all gives an empty list of doubles.
+        unnest(cast([
+            {% for feature_name in feature_names -%}
+                feature_{{ loop.index }}{{ ',' if not loop.last }}
+            {% endfor -%}
+        ] as double[])) as feature_value
+    from clustered_features
+
+),
+
+-- Each value's count per cluster and feature, and over the whole population (the grouping
+-- set without cluster_id, so cluster_id is null there: a cluster's never is), in one pass.
+-- Nulls are left out, as quantile_cont leaves them out.
+value_counts as (
+
+    select
+        grouping(cluster_id) = 1 as is_population,
+        cluster_id,
+        feature_index,
+        feature_value,
+        count(*) as value_count
+    from feature_values
+    where feature_value is not null
+    group by grouping sets (
+        (cluster_id, feature_index, feature_value), (feature_index, feature_value)
+    )
+
+),
+
+-- Where each distinct value sits among its group's sorted values: it holds the 0-based
+-- ranks first_rank to first_rank + value_count - 1.
+value_ranks as (
+
+    select
+        is_population,
+        cluster_id,
+        feature_index,
+        feature_value,
+        value_count,
+        sum(value_count) over (
+            partition by cluster_id, feature_index
+            order by feature_value asc
+            rows between unbounded preceding and current row
+        ) - value_count as first_rank
+    from value_counts
+
+),
+
+value_groups as (
+
+    select
+        is_population,
+        cluster_id,
+        feature_index,
+        sum(value_count) as group_values
+    from value_counts
+    group by is_population, cluster_id, feature_index
+
+),
+
+-- The median of each cluster; the median and both winsor bounds of the population.
+wanted_quantiles as (
+
+    select
+        false as is_population,
+        'median' as quantile_name,
+        0.5 as quantile_fraction
+    union all
+    select
+        true as is_population,
+        'median' as quantile_name,
+        0.5 as quantile_fraction
+    union all
+    select
+        true as is_population,
+        'lower_bound' as quantile_name,
+        {{ lower_quantile }} as quantile_fraction
+    union all
+    select
+        true as is_population,
+        'upper_bound' as quantile_name,
+        {{ upper_quantile }} as quantile_fraction
+
+),
+
+-- quantile_cont's rule: the position (n - 1) * q, computed in doubles, lies between the
+-- values at its floor and ceiling ranks.
+quantile_positions as (
+
+    select
+        value_groups.is_population,
+        value_groups.cluster_id,
+        value_groups.feature_index,
+        wanted_quantiles.quantile_name,
+        cast(value_groups.group_values - 1 as double)
+        * cast(wanted_quantiles.quantile_fraction as double) as quantile_position
+    from value_groups
+    inner join wanted_quantiles
+        on value_groups.is_population = wanted_quantiles.is_population
+
+),
+
+quantile_ranks as (
+
+    select
+        *,
+        floor(quantile_position) as lower_rank,
+        ceil(quantile_position) as upper_rank
+    from quantile_positions
+
+),
+
+-- The values at the floor and ceiling ranks: only the one or two distinct values whose
+-- ranks hold them join.
+quantile_neighbours as (
+
+    select
+        quantile_ranks.is_population,
+        quantile_ranks.cluster_id,
+        quantile_ranks.feature_index,
+        quantile_ranks.quantile_name,
+        any_value(quantile_ranks.quantile_position) as quantile_position,
+        any_value(quantile_ranks.lower_rank) as lower_rank,
+        any_value(quantile_ranks.upper_rank) as upper_rank,
+        -- With the join's condition, these say the value's ranks hold that rank.
+        any_value(value_ranks.feature_value) filter (
+            where value_ranks.first_rank <= quantile_ranks.lower_rank
+        ) as lower_value,
+        any_value(value_ranks.feature_value) filter (
+            where quantile_ranks.upper_rank < value_ranks.first_rank + value_ranks.value_count
+        ) as upper_value
+    from quantile_ranks
+    inner join value_ranks
+        on
+            quantile_ranks.cluster_id is not distinct from value_ranks.cluster_id
+            and quantile_ranks.feature_index = value_ranks.feature_index
+            and quantile_ranks.upper_rank >= value_ranks.first_rank
+            and quantile_ranks.lower_rank < value_ranks.first_rank + value_ranks.value_count
+    group by
+        quantile_ranks.is_population,
+        quantile_ranks.cluster_id,
+        quantile_ranks.feature_index,
+        quantile_ranks.quantile_name
+
+),
+
+feature_quantiles as (
+
+    select
+        is_population,
+        cluster_id,
+        feature_index,
+        quantile_name,
+        -- quantile_cont's interpolation, written as in DuckDB's source. Its binary fuses the
+        -- multiply and add, so a bound (not a median: halving is exact) can differ from
+        -- quantile_cont's in the last bit, far below the rounding to segment_stat_decimals.
+        case
+            when lower_rank = upper_rank then lower_value
+            else
+                lower_value * (1 - (quantile_position - lower_rank))
+                + upper_value * (quantile_position - lower_rank)
+        end as quantile_value
+    from quantile_neighbours
+
+),
+
+population_quantiles as (
+
+    select
+        {% for feature_name in feature_names %}
+            any_value(quantile_value) filter (
+                where feature_index = {{ loop.index }} and quantile_name = 'median'
+            ) as population_median_{{ loop.index }},
+            any_value(quantile_value) filter (
+                where feature_index = {{ loop.index }} and quantile_name = 'lower_bound'
+            ) as lower_bound_{{ loop.index }},
+            any_value(quantile_value) filter (
+                where feature_index = {{ loop.index }} and quantile_name = 'upper_bound'
+            ) as upper_bound_{{ loop.index }},
+        {% endfor %}
+        -- Keeps the select list valid when there is no numeric feature.
+        count(*) as population_quantile_rows
+    from feature_quantiles
+    where is_population
+
+),
+
+cluster_medians as (
+
+    select
+        cluster_id,
+        feature_index,
+        quantile_value as feature_median
+    from feature_quantiles
+    where not is_population
+
+),
+
 population_bounds as (
 
     select
         {% for feature_name in feature_names %}
-            population_mean_{{ loop.index }},
-            quantiles_{{ loop.index }}[1] as population_median_{{ loop.index }},
-            quantiles_{{ loop.index }}[2] as lower_bound_{{ loop.index }},
-            quantiles_{{ loop.index }}[3] as upper_bound_{{ loop.index }},
+            population_means.population_mean_{{ loop.index }},
+            population_quantiles.population_median_{{ loop.index }},
+            population_quantiles.lower_bound_{{ loop.index }},
+            population_quantiles.upper_bound_{{ loop.index }},
         {% endfor %}
-        population_customers
-    from population_quantiles
+        population_means.population_customers
+    from population_means
+    cross join population_quantiles
 
 ),
 
@@ -139,7 +351,6 @@ cluster_stats as (
         {% for feature_name in feature_names %}
             count(feature_{{ loop.index }}) as customers_with_value_{{ loop.index }},
             avg(feature_{{ loop.index }}) as feature_mean_{{ loop.index }},
-            median(feature_{{ loop.index }}) as feature_median_{{ loop.index }},
             avg(winsorised_{{ loop.index }}) as winsorised_mean_{{ loop.index }},
         {% endfor %}
         cluster_id
@@ -156,7 +367,7 @@ feature_stats as (
             '{{ feature_name }}' as feature_name,
             cluster_stats.customers_with_value_{{ loop.index }} as customers_with_value,
             cluster_stats.feature_mean_{{ loop.index }} as feature_mean,
-            cluster_stats.feature_median_{{ loop.index }} as feature_median,
+            cluster_medians.feature_median,
             population_bounds.population_mean_{{ loop.index }} as population_mean,
             population_bounds.population_median_{{ loop.index }} as population_median,
             cluster_stats.winsorised_mean_{{ loop.index }} as winsorised_mean,
@@ -165,6 +376,10 @@ feature_stats as (
         from cluster_stats
         cross join population_bounds
         cross join population_scale
+        left join cluster_medians
+            on
+                cluster_stats.cluster_id = cluster_medians.cluster_id
+                and cluster_medians.feature_index = {{ loop.index }}
         union all
     {% endfor %}
     -- Ends the union above and types the columns when there is no feature at all.
