@@ -48,28 +48,12 @@ with
 
 {% else %}
 
-    source as not materialized (
-        -- Read twice, never copied: the offsets below come from the files' metadata.
+    source as (
         select
             *,
             file_index,
             file_row_number
         from {{ source('raw', 'transactions') }}
-    ),
-
-    file_offsets as (
-        -- Files of a glob are numbered on in name order (file_index follows it),
-        -- as the CSV copy numbers them. Row counts come from the files' metadata.
-        select
-            file_index,
-            coalesce(
-                sum(count(*)) over (
-                    order by file_index rows between unbounded preceding and 1 preceding
-                ),
-                0
-            ) as rows_before_file
-        from source
-        group by file_index
     ),
 
     final as (
@@ -82,10 +66,9 @@ with
             {{ raw_column(raw, 'product_category') }} as product_category,
             {{ raw_column(raw, 'channel') }} as channel,
             {{ raw_column(raw, 'payment_method') }} as payment_method,
-            file_offsets.rows_before_file + source.file_row_number + 1 as source_row_number
+            {{ raw_parquet_rows_before_file('transactions', 'file_index') }}
+            + file_row_number + 1 as source_row_number
         from source
-        inner join file_offsets
-            on source.file_index = file_offsets.file_index
     )
 
 {% endif %}
