@@ -16,8 +16,8 @@ matrix.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -227,12 +227,16 @@ def read_features(
     requested: tuple[str, ...] | None,
     rules: SelectionRules,
     chunk_rows: int,
+    transforms: Mapping[str, str] | None = None,
 ) -> CustomerFeatures:
     """Choose the features and build their scaled matrix without a frame of every customer.
 
     Four reads: one aggregate (counts and ranges), the evenly spaced rows
     selection judges, one unordered pass for the scale (plus a median per
     column that needs one), and the ordered pass that fills the matrix.
+    `transforms` replaces the chosen transform of the features it names: the
+    report rebuilds the matrix a finished build recorded, whatever vars that
+    build ran with.
     """
     names = candidate_features(requested)
     rows, profiles = profile_columns(relation, names=names)
@@ -246,6 +250,14 @@ def read_features(
             samples=samples,
             requested=requested,
             rules=rules,
+        )
+    if transforms:
+        selection = replace(
+            selection,
+            transforms={
+                name: transforms.get(name, transform)
+                for name, transform in selection.transforms.items()
+            },
         )
     scales = column_scales(relation, selection=selection, profiles=profiles, chunk_rows=chunk_rows)
     customer_ids, values = scaled_matrix(relation, scales=scales, rows=rows, chunk_rows=chunk_rows)

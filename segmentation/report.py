@@ -38,11 +38,8 @@ import seaborn as sns
 from sklearn.neighbors import NearestNeighbors
 
 from segmentation.clustering import ClusteringConfig, scale_min_samples, stable_sample
-from segmentation.features import (
-    build_matrix,
-    parse_feature_list,
-    select_features,
-)
+from segmentation.feature_source import read_features
+from segmentation.features import parse_feature_list
 
 # Sections in report order: (html id, heading). Tests check every one is present.
 # Marketing reads the first part; the second, for data scientists, shows how the
@@ -182,32 +179,38 @@ def _listed(value: object) -> tuple[str, ...] | None:
 
 
 def k_distance_curve(
-    features: pd.DataFrame, diagnostics: dict
+    features: duckdb.DuckDBPyRelation, diagnostics: dict
 ) -> tuple[np.ndarray, int] | tuple[None, None]:
     """Sorted distance to the k-th neighbour (and k), recomputed as the clustering sees the data.
 
     The clustering stores eps and min_samples, not the curve; recomputing it
     over the same scaled features and the same deterministic sample shows
-    where the chosen eps sits on it.
+    where the chosen eps sits on it. The features are read as the clustering
+    reads them (segmentation/feature_source.py), in chunks into a float32
+    matrix: a frame of every customer took gigabytes at 10M customers.
     """
-    if features.empty or "min_samples" not in diagnostics:
+    if "min_samples" not in diagnostics:
         return None, None
     config = ClusteringConfig()
-    requested = _listed(diagnostics.get("features_used")) or None
-    features = features.sort_values("customer_id", kind="stable").reset_index(drop=True)
-    selection = select_features(features, requested)
-    if not selection.used:
-        return None, None
     transforms = diagnostics.get("feature_transforms")
     if isinstance(transforms, str):
         transforms = json.loads(transforms)
-    matrix = build_matrix(features, selection.used, transforms or selection.transforms).values
-    sample = stable_sample(features["customer_id"], min(config.search_rows, len(features)))
-    k = scale_min_samples(int(diagnostics["min_samples"]), len(features), len(sample))
+    data = read_features(
+        features,
+        requested=_listed(diagnostics.get("features_used")) or None,
+        rules=config.selection,
+        chunk_rows=config.chunk_rows,
+        transforms=transforms or None,
+    )
+    if not data.selection.used or len(data.customer_ids) == 0:
+        return None, None
+    sample = stable_sample(data.customer_ids, min(config.search_rows, len(data.customer_ids)))
+    k = scale_min_samples(int(diagnostics["min_samples"]), len(data.customer_ids), len(sample))
     k = int(min(max(k, 2), len(sample) - 1))
     if k < 1:
         return None, None
-    distances, _ = NearestNeighbors(n_neighbors=k).fit(matrix[sample]).kneighbors(matrix[sample])
+    points = data.matrix.values[sample].astype(np.float64)
+    distances, _ = NearestNeighbors(n_neighbors=k).fit(points).kneighbors(points)
     return np.sort(distances[:, k - 1]), k
 
 
@@ -225,8 +228,7 @@ def load_report_data(con: duckdb.DuckDBPyConnection) -> ReportData:
         """
     ).df()
     diagnostics = read_diagnostics(con)
-    features = con.execute("select * from customer_features").df()
-    curve, k = k_distance_curve(features, diagnostics)
+    curve, k = k_distance_curve(con.table("customer_features"), diagnostics)
     return ReportData(summary, profiles, projection, diagnostics, curve, k, read_build(con))
 
 

@@ -175,11 +175,13 @@ def test_k_distance_curve_is_sorted_and_uses_the_scaled_k() -> None:
         }
     )
     diagnostics = {"min_samples": 6, "features_used": '["frequency", "recency_days"]'}
-    curve, k = report.k_distance_curve(features, diagnostics)
+    relation = duckdb.connect().from_df(features)
+    curve, k = report.k_distance_curve(relation, diagnostics)
     assert k == 6, "all 400 customers fit in the search sample: no scaling"
     assert len(curve) == 400
     assert np.all(np.diff(curve) >= 0)
-    assert report.k_distance_curve(features, {}) == (None, None)
+    assert report.k_distance_curve(relation, {}) == (None, None)
+    assert report.k_distance_curve(relation.limit(0), diagnostics) == (None, None)
 
 
 def test_command_line_reports_a_database_without_marts_in_one_line(tmp_path: Path, capsys) -> None:
