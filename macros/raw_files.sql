@@ -264,9 +264,11 @@
         SQL expression with the counts written in, so that numbering rows needs
         no join: a join to a table of offsets made DuckDB build its hash table
         on the 128M-row side at 10M customers and run out of memory. The counts
-        come from the files' metadata, so this query reads no rows.
+        come from the files' metadata, so this query reads no rows. Under dbt
+        --empty there are no rows to number.
     -#}
-    {%- if not execute or model.resource_type == 'unit_test' -%}
+    {%- set no_rows = invocation_args_dict.get('empty') -%}
+    {%- if not execute or model.resource_type == 'unit_test' or no_rows -%}
         {{- return('0') -}}
     {%- endif -%}
     {%- set counted = run_query(

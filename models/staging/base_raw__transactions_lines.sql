@@ -51,8 +51,15 @@ with
     source as (
         select
             *,
-            file_index,
-            file_row_number
+            {% if invocation_args_dict.get('empty') %}
+                -- dbt --empty reads the source through a subquery, which hides the
+                -- reader's row numbers; there are no rows to number then.
+                cast(null as bigint) as file_index,
+                cast(null as bigint) as file_row_number
+            {% else %}
+                file_index,
+                file_row_number
+            {% endif %}
         from {{ source('raw', 'transactions') }}
     ),
 
