@@ -26,58 +26,42 @@
 
 with
 
-{% if copies_the_file %}
-
-    source as (
-        select * from {{ source('raw', 'transactions') }}
-    ),
-
-    final as (
-        -- source_row_number is added by the post-hook: raw_lines_hooks() says why.
-        select
-            {{ raw_column(raw, 'transaction_id') }} as transaction_id,
-            {{ raw_column(raw, 'customer_id') }} as customer_id,
-            {{ raw_column(raw, 'transaction_date') }} as transaction_date,
-            {{ raw_column(raw, 'amount') }} as amount,
-            {{ raw_column(raw, 'quantity') }} as quantity,
-            {{ raw_column(raw, 'product_category') }} as product_category,
-            {{ raw_column(raw, 'channel') }} as channel,
-            {{ raw_column(raw, 'payment_method') }} as payment_method
-        from source
-    )
-
-{% else %}
-
-    source as (
-        select
+source as (
+    select
+        {% if copies_the_file %}
+            *
+        {% elif invocation_args_dict.get('empty') %}
             *,
-            {% if invocation_args_dict.get('empty') %}
-                -- dbt --empty reads the source through a subquery, which hides the
-                -- reader's row numbers; there are no rows to number then.
-                cast(null as bigint) as file_index,
-                cast(null as bigint) as file_row_number
-            {% else %}
-                file_index,
-                file_row_number
-            {% endif %}
-        from {{ source('raw', 'transactions') }}
-    ),
+            -- dbt --empty reads the source through a subquery, which hides the
+            -- reader's row numbers; there are no rows to number then.
+            cast(null as bigint) as file_index,
+            cast(null as bigint) as file_row_number
+        {% else %}
+            *,
+            file_index,
+            file_row_number
+        {% endif %}
+    from {{ source('raw', 'transactions') }}
+),
 
-    final as (
-        select
-            {{ raw_column(raw, 'transaction_id') }} as transaction_id,
-            {{ raw_column(raw, 'customer_id') }} as customer_id,
-            {{ raw_column(raw, 'transaction_date') }} as transaction_date,
-            {{ raw_column(raw, 'amount') }} as amount,
-            {{ raw_column(raw, 'quantity') }} as quantity,
-            {{ raw_column(raw, 'product_category') }} as product_category,
-            {{ raw_column(raw, 'channel') }} as channel,
+final as (
+    select
+        {{ raw_column(raw, 'transaction_id') }} as transaction_id,
+        {{ raw_column(raw, 'customer_id') }} as customer_id,
+        {{ raw_column(raw, 'transaction_date') }} as transaction_date,
+        {{ raw_column(raw, 'amount') }} as amount,
+        {{ raw_column(raw, 'quantity') }} as quantity,
+        {{ raw_column(raw, 'product_category') }} as product_category,
+        {{ raw_column(raw, 'channel') }} as channel,
+        {% if copies_the_file %}
+            -- source_row_number is added by the post-hook: raw_lines_hooks() says why.
+            {{ raw_column(raw, 'payment_method') }} as payment_method
+        {% else %}
             {{ raw_column(raw, 'payment_method') }} as payment_method,
             {{ raw_parquet_rows_before_file('transactions', 'file_index') }}
             + file_row_number + 1 as source_row_number
-        from source
-    )
-
-{% endif %}
+        {% endif %}
+    from source
+)
 
 select * from final
