@@ -32,8 +32,8 @@ build: $(STAMP)
 test: lint dbt-test pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check segmentation python_models tests benchmarks lint
-	$(BIN)/ruff format --check segmentation python_models tests benchmarks lint
+	$(BIN)/ruff check segmentation models tests benchmarks lint
+	$(BIN)/ruff format --check segmentation models tests benchmarks lint
 	$(BIN)/sqlfluff lint models tests analyses macros
 
 # Builds and publishes inside target/ci (ignored, removed by `make clean`): a test run

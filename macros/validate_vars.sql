@@ -68,6 +68,7 @@
         {'var': 'publish_max_segment_count_change', 'is': 'integer', 'min': 0},
         {'var': 'publish_max_outlier_share_change', 'is': 'number', 'min': 0, 'max': 1},
         {'var': 'publish_override', 'is': 'boolean'},
+        {'var': 'publish_keep_versions', 'is': 'integer', 'min': 1},
     ]) -}}
 {%- endmacro %}
 

@@ -190,13 +190,17 @@ Checksum = tuple[tuple[tuple[str, str], ...], int, str]
 
 
 def mart_names(result: DbtResult) -> list[str]:
-    """The enabled models under models/marts, from the manifest this invocation wrote."""
+    """The tables a build writes for its readers, from the manifest this invocation wrote:
+    every SQL model after staging but the intermediate ones and the per-run audit."""
     manifest = json.loads((result.target_path / "manifest.json").read_text())
     return sorted(
         node["name"]
         for node in manifest["nodes"].values()
         if node["resource_type"] == "model"
-        and node["original_file_path"].startswith("models/marts/")
+        and node["language"] == "sql"
+        and not node["original_file_path"].startswith("models/staging/")
+        and not node["name"].startswith("int_")
+        and node["name"] != "publish_audit"
     )
 
 

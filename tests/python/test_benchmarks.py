@@ -101,20 +101,20 @@ def test_run_results_are_split_into_stages_by_the_graph() -> None:
         "seed.p.product_categories": _node("product_categories", "seeds/x.csv", "seed"),
         "model.p.stg_raw__transactions": _node("stg_raw__transactions", "models/staging/s.sql"),
         "model.p.int_transactions__customer_metrics": _node(
-            "int_transactions__customer_metrics", "models/intermediate/i.sql"
+            "int_transactions__customer_metrics", "models/features/i.sql"
         ),
-        "model.p.customer_features": _node("customer_features", "models/marts/f.sql"),
+        "model.p.customer_features": _node("customer_features", "models/features/f.sql"),
         "model.p.customer_clusters_dbscan": _node(
-            "customer_clusters_dbscan", "python_models/customer_clusters_dbscan.py"
+            "customer_clusters_dbscan", "models/clustering/customer_clusters_dbscan.py"
         ),
-        "model.p.customer_clusters": _node("customer_clusters", "models/marts/c.sql"),
-        # In the intermediate folder but after clustering: a mart-stage cost.
+        "model.p.customer_clusters": _node("customer_clusters", "models/clustering/c.sql"),
+        # After clustering: a mart-stage cost.
         "model.p.int_segments__cluster_profiles": _node(
-            "int_segments__cluster_profiles", "models/intermediate/p.sql"
+            "int_segments__cluster_profiles", "models/segments/p.sql"
         ),
-        "test.p.not_null_x": _node("not_null_x", "models/marts/m.yml", "test"),
+        "test.p.not_null_x": _node("not_null_x", "models/segments/m.yml", "test"),
     }
-    unit_tests = {"unit_test.p.u": _node("u", "models/marts/m.yml", "unit_test")}
+    unit_tests = {"unit_test.p.u": _node("u", "models/segments/m.yml", "unit_test")}
     chain = list(nodes)[:-1]
     child_map = {parent: [child] for parent, child in itertools.pairwise(chain)}
     manifest = {"nodes": nodes, "unit_tests": unit_tests, "child_map": child_map}

@@ -23,7 +23,6 @@ from dbt_project_runner import PROJECT_DIR, run_dbt
 # docs: the doc blocks); the rest (virtualenv, data, benchmarks, build output) stays behind.
 PROJECT_PARTS = (
     "models",
-    "python_models",
     "macros",
     "seeds",
     "tests",

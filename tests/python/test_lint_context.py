@@ -25,7 +25,7 @@ def _rendered(model: str) -> str:
 
 def test_the_feature_loops_render_one_column_per_numeric_feature() -> None:
     """Every numeric column of customer_features' contract appears in the linted SQL."""
-    marts = yaml.safe_load((PROJECT_DIR / "models/marts/_marts__models.yml").read_text())
+    marts = yaml.safe_load((PROJECT_DIR / "models/features/_features__models.yml").read_text())
     [features] = [m for m in marts["models"] if m["name"] == "customer_features"]
     numeric = [
         c["name"]
@@ -34,7 +34,7 @@ def test_the_feature_loops_render_one_column_per_numeric_feature() -> None:
         and c["data_type"].split("(")[0] in {"integer", "bigint", "double", "decimal"}
     ]
     assert len(numeric) > 10
-    sql = _rendered("models/intermediate/int_segments__cluster_profiles.sql")
+    sql = _rendered("models/segments/int_segments__cluster_profiles.sql")
     for position, name in enumerate(numeric, start=1):
         assert f"cast(customer_features.{name} as double) as feature_{position}," in sql
         assert f"'{name}' as feature_name" in sql
