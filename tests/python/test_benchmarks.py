@@ -24,7 +24,7 @@ from sklearn.metrics import adjusted_rand_score
 
 from benchmarks import baseline_notebook, raw_sizes, run_benchmark, scan_floor, typed_copy_floor
 from benchmarks.measure import GIB, run_measured
-from segmentation import generate as gen
+from raw_data import generate as gen
 
 FEATURES = ["recency_days", "frequency", "avg_order_value", "refund_rate", "credit_utilisation"]
 

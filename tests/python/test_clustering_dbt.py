@@ -35,7 +35,7 @@ def generate(out: Path, customers: int, seed: int) -> Path:
         [
             sys.executable,
             "-m",
-            "segmentation.generate",
+            "raw_data.generate",
             "--customers",
             str(customers),
             "--seed",

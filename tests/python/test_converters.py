@@ -15,16 +15,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from segmentation.converters import (
+from raw_data.converters import (
     CONVERTERS,
     arasel_orders,
     completejourney,
     islr_credit,
     uci_taiwan_credit,
 )
-from segmentation.converters.__main__ import first_customers, main
-from segmentation.converters._contract import contract_frame, read_member
-from segmentation.generate import SOURCES
+from raw_data.converters.__main__ import first_customers, main
+from raw_data.converters._common import contract_frame, read_member
+from raw_data.generate import SOURCES
 
 REAL = Path(__file__).resolve().parents[2] / "data" / "real"
 REQUIRED = {

@@ -13,8 +13,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from segmentation import generate as gen
-from segmentation._generate_personas import PERSONA_SHARES
+from raw_data import generate as gen
+from raw_data.personas import PERSONA_SHARES
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
 SAMPLE_ARGS = {"customers": 3000, "seed": 42, "file_format": "csv"}

@@ -23,9 +23,9 @@ import pytest
 from dbt_project_runner import DbtResult, run_dbt
 from test_report import assert_complete_report
 
+from raw_data.generate import generate
 from segmentation import publish as pub
 from segmentation import report
-from segmentation.generate import generate
 
 CUSTOMERS = 20_000
 SEED = 7

@@ -17,7 +17,7 @@ import duckdb
 import pytest
 from dbt_project_runner import DbtResult, run_dbt
 
-from segmentation.generate import generate
+from raw_data.generate import generate
 
 CUSTOMERS = 2000
 SEED = 11

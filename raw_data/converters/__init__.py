@@ -3,10 +3,10 @@
 Each module reads one data set where its package ships it, and maps what the data has,
 and only that, to the contract's three tables (docs/raw-data-contract.md). Every module
 has the same functions: `load`, `to_raw_contract`, `convert`, `customer_ids` and
-`keep_customers`; `python -m segmentation.converters NAME --out DIR` runs one.
+`keep_customers`; `python -m raw_data.converters NAME --out DIR` runs one.
 """
 
-from segmentation.converters import (
+from raw_data.converters import (
     arasel_orders,
     completejourney,
     islr_credit,

@@ -1,7 +1,7 @@
 """Convert one real data set to the raw data contract's three CSV files.
 
-    python -m segmentation.converters completejourney --out data/real/.full/completejourney
-    python -m segmentation.converters uci_taiwan_credit --out DIR --customers 500
+    python -m raw_data.converters completejourney --out data/real/.full/completejourney
+    python -m raw_data.converters uci_taiwan_credit --out DIR --customers 500
 
 `--customers N` keeps the N customers with the smallest ids (numeric order where the ids
 are numbers): a deterministic slice, for the small fixtures committed under data/real/.
@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from segmentation.converters import CONVERTERS
-from segmentation.converters._contract import DEFAULT_CACHE, write_contract
+from raw_data.converters import CONVERTERS
+from raw_data.converters._common import DEFAULT_CACHE, write_contract
 
 
 def first_customers(*, ids: pd.Series, count: int) -> set[str]:
@@ -29,7 +29,7 @@ def first_customers(*, ids: pd.Series, count: int) -> set[str]:
 
 def main(argv: list[str] | None = None) -> int:
     """Parse the arguments, convert, write; a missing source is a one-line error."""
-    parser = argparse.ArgumentParser(prog="python -m segmentation.converters", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m raw_data.converters", description=__doc__)
     parser.add_argument("name", choices=sorted(CONVERTERS))
     parser.add_argument("--out", type=Path, required=True, help="folder for the three CSV files")
     parser.add_argument(

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from segmentation.converters._contract import (
+from raw_data.converters._common import (
     DEFAULT_CACHE,
     as_buffer,
     contract_frame,

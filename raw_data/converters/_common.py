@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from segmentation.generate import SOURCES
+from raw_data.generate import SOURCES
 
 # Where `make real-data` puts the downloaded packages; git-ignored.
 DEFAULT_CACHE = Path(__file__).resolve().parents[2] / "data" / "real" / ".cache"

@@ -2,8 +2,8 @@
 
 Usage::
 
-    python -m segmentation.generate --customers 3000 --seed 42 --out data/sample
-    python -m segmentation.generate --customers 1000000 --seed 7 --out /tmp/big --format parquet
+    python -m raw_data.generate --customers 3000 --seed 42 --out data/sample
+    python -m raw_data.generate --customers 1000000 --seed 7 --out /tmp/big --format parquet
 
 Writes into ``--out``:
 
@@ -44,7 +44,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
-from segmentation._generate_personas import (
+from raw_data.personas import (
     BARGAIN,
     BIG,
     DORMANT,
@@ -694,7 +694,7 @@ def build_manifest(customers: int, seed: int, file_format: str, tally: Tally) ->
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m segmentation.generate",
+        prog="python -m raw_data.generate",
         description=(
             "Generate messy raw customer data to docs/raw-data-contract.md: "
             "transactions, demographics, credit_profiles, plus truth.csv (planted "
