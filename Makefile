@@ -35,6 +35,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check segmentation raw_data models tests benchmarks lint
 	$(BIN)/ruff format --check segmentation raw_data models tests benchmarks lint
 	$(BIN)/sqlfluff lint models tests analyses macros
+	$(BIN)/python -m lint.sql_style
 
 # Builds and publishes inside target/ci (ignored, removed by `make clean`): a test run
 # must not replace what BI tools read, nor leave files outside the project. Started

@@ -9,19 +9,14 @@
 with
 
 customer_segments as (
-
     select * from {{ ref('customer_segments') }}
-
 ),
 
 segment_summary as (
-
     select * from {{ ref('segment_summary') }}
-
 ),
 
 final as (
-
     select
         customer_segments.customer_id,
         customer_segments.segment_name,
@@ -36,7 +31,6 @@ final as (
     inner join segment_summary
         on customer_segments.segment_name = segment_summary.segment_name
     where customer_segments.segment_name = '{{ campaign_segment }}'
-
 )
 
 select * from final

@@ -8,27 +8,20 @@
 with
 
 segment_profiles as (
-
     select * from {{ ref('segment_profiles') }}
-
 ),
 
 segment_a as (
-
     select * from segment_profiles
     where segment_name = '{{ segment_a }}'
-
 ),
 
 segment_b as (
-
     select * from segment_profiles
     where segment_name = '{{ segment_b }}'
-
 ),
 
 final as (
-
     select
         coalesce(segment_a.feature_name, segment_b.feature_name) as feature_name,
         segment_a.cluster_customers as customers_a,
@@ -43,7 +36,6 @@ final as (
     from segment_a
     full outer join segment_b
         on segment_a.feature_name = segment_b.feature_name
-
 )
 
 select * from final

@@ -14,37 +14,26 @@
 with
 
 customer_features as (
-
     select * from {{ ref('customer_features') }}
-
 ),
 
 customer_segments as (
-
     select * from {{ ref('customer_segments') }}
-
 ),
 
 segment_profiles as (
-
     select * from {{ ref('segment_profiles') }}
-
 ),
 
 segment_rules as (
-
     select * from {{ ref('segment_rules') }}
-
 ),
 
 rule_features as (
-
     select distinct feature as feature_name from segment_rules
-
 ),
 
 customer_values as (
-
     {% for feature_name in segment_numeric_features(ref('customer_features')) %}
         select
             customer_id,
@@ -58,22 +47,18 @@ customer_values as (
         cast(null as varchar) as feature_name,
         cast(null as double) as feature_value
     where false
-
 ),
 
 population as (
-
     select
         feature_name,
         avg(feature_value) as population_mean,
         stddev_pop(feature_value) as population_stddev
     from customer_values
     group by feature_name
-
 ),
 
 scaled_customers as (
-
     select
         customer_values.customer_id,
         customer_values.feature_name,
@@ -84,11 +69,9 @@ scaled_customers as (
         on customer_values.feature_name = population.feature_name
     inner join rule_features
         on customer_values.feature_name = rule_features.feature_name
-
 ),
 
 segment_centres as (
-
     select
         segment_profiles.segment_name,
         segment_profiles.feature_name,
@@ -97,18 +80,14 @@ segment_centres as (
     from segment_profiles
     inner join population
         on segment_profiles.feature_name = population.feature_name
-
 ),
 
 members as (
-
     select customer_id from customer_segments
     where segment_name = '{{ boundary_segment }}'
-
 ),
 
 distances as (
-
     select
         scaled_customers.customer_id,
         segment_centres.segment_name,
@@ -121,21 +100,17 @@ distances as (
         on scaled_customers.feature_name = segment_centres.feature_name
     where scaled_customers.scaled_value is not null
     group by scaled_customers.customer_id, segment_centres.segment_name
-
 ),
 
 own_distance as (
-
     select
         customer_id,
         distance as distance_to_own_centre
     from distances
     where segment_name = '{{ boundary_segment }}'
-
 ),
 
 nearest_other as (
-
     select
         customer_id,
         segment_name as nearest_other_segment,
@@ -145,11 +120,9 @@ nearest_other as (
     qualify row_number() over (
         partition by customer_id order by distance asc, segment_name asc
     ) = 1
-
 ),
 
 final as (
-
     select
         own_distance.customer_id,
         '{{ boundary_segment }}' as segment_name,
@@ -160,7 +133,6 @@ final as (
     from own_distance
     inner join nearest_other
         on own_distance.customer_id = nearest_other.customer_id
-
 )
 
 select * from final

@@ -16,9 +16,9 @@
         replace, so both sides are measured alike.
     -#}
     select
-        count(*)::bigint as customers,
-        (count(distinct cluster_id) filter (where cluster_id >= 0))::bigint as segments,
-        coalesce(avg((cluster_id < 0)::int), 0)::double as outlier_share
+        cast(count(*) as bigint) as customers,
+        cast(count(distinct cluster_id) filter (where cluster_id >= 0) as bigint) as segments,
+        cast(coalesce(avg(cast(cluster_id < 0 as integer)), 0) as double) as outlier_share
     from {{ relation }}
 {%- endmacro %}
 
@@ -42,7 +42,7 @@
         select
             metrics.*,
             (
-                select version::varchar
+                select cast(version as varchar)
                 from read_json_auto({{ sql_string(current ~ '/manifest.json') }})
             ) as version
         from (
@@ -50,10 +50,10 @@
         ) as metrics
     {%- else -%}
         select
-            null::bigint as customers,
-            null::bigint as segments,
-            null::double as outlier_share,
-            null::varchar as version
+            cast(null as bigint) as customers,
+            cast(null as bigint) as segments,
+            cast(null as double) as outlier_share,
+            cast(null as varchar) as version
         where false
     {%- endif -%}
 {%- endmacro %}

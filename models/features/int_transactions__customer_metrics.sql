@@ -1,5 +1,5 @@
 -- Purchase behaviour per customer (customers with at least one transaction).
-{%- set window_months = engagement_window_months() %}
+{% set window_months = engagement_window_months() %}
 
 with
 

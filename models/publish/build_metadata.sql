@@ -2,7 +2,7 @@
 -- are in and when dbt started the build, for the report's header and for anyone
 -- asking "which data is this?". No ref, so `dbt build --empty` still writes the
 -- row, as it does for clustering_diagnostics.
-{%- set currency = var('currency') | string -%}
+{% set currency = var('currency') | string -%}
 {%- if not (currency | length == 3 and currency.isascii() and currency.isalpha()
     and currency == currency | upper) -%}
     {{ exceptions.raise_compiler_error(
@@ -14,7 +14,6 @@
 with
 
 final as (
-
     select
         cast({{ sql_string(var('raw_data_path')) }} as varchar) as raw_data_path,
         cast({{ sql_string(var('raw_file_format')) }} as varchar) as raw_file_format,
@@ -24,7 +23,6 @@ final as (
         cast({{ sql_string(invocation_id) }} as varchar) as dbt_invocation_id,
         -- dbt's run_started_at is in UTC; the cast keeps its wall-clock time.
         cast({{ sql_string(run_started_at) }} as timestamp) as built_at
-
 )
 
 select * from final

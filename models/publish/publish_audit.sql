@@ -93,10 +93,10 @@ checks as (
     select
         1 as check_order,
         'has_customers' as check_name,
-        customers::double as observed,
-        null::double as previous,
-        1::double as threshold,
-        null::varchar as threshold_var,
+        cast(customers as double) as observed,
+        cast(null as double) as previous,
+        cast(1 as double) as threshold,
+        cast(null as varchar) as threshold_var,
         customers >= 1 as passed,
         'the new build has no customers (are the raw files header-only?)' as failure_message
     from compared
@@ -104,10 +104,10 @@ checks as (
     select
         2 as check_order,
         'has_segments' as check_name,
-        segments::double as observed,
-        null::double as previous,
-        1::double as threshold,
-        null::varchar as threshold_var,
+        cast(segments as double) as observed,
+        cast(null as double) as previous,
+        cast(1 as double) as threshold,
+        cast(null as varchar) as threshold_var,
         -- Without customers has_customers already says it all.
         case when customers > 0 then segments >= 1 end as passed,
         'the new build has no segment, only outliers' as failure_message
@@ -116,9 +116,9 @@ checks as (
     select
         3 as check_order,
         'customer_change' as check_name,
-        customers::double as observed,
-        previous_customers::double as previous,
-        {{ var('publish_max_customer_change') }}::double as threshold,
+        cast(customers as double) as observed,
+        cast(previous_customers as double) as previous,
+        cast({{ var('publish_max_customer_change') }} as double) as threshold,
         'publish_max_customer_change' as threshold_var,
         abs(customers - previous_customers)
         <= {{ var('publish_max_customer_change') }} * previous_customers as passed,
@@ -135,9 +135,9 @@ checks as (
     select
         4 as check_order,
         'segment_count_change' as check_name,
-        segments::double as observed,
-        previous_segments::double as previous,
-        {{ var('publish_max_segment_count_change') }}::double as threshold,
+        cast(segments as double) as observed,
+        cast(previous_segments as double) as previous,
+        cast({{ var('publish_max_segment_count_change') }} as double) as threshold,
         'publish_max_segment_count_change' as threshold_var,
         abs(segments - previous_segments)
         <= {{ var('publish_max_segment_count_change') }} as passed,
@@ -154,7 +154,7 @@ checks as (
         'outlier_share_change' as check_name,
         outlier_share as observed,
         previous_outlier_share as previous,
-        {{ var('publish_max_outlier_share_change') }}::double as threshold,
+        cast({{ var('publish_max_outlier_share_change') }} as double) as threshold,
         'publish_max_outlier_share_change' as threshold_var,
         abs(outlier_share - previous_outlier_share)
         <= {{ var('publish_max_outlier_share_change') }} as passed,
@@ -171,8 +171,8 @@ checks as (
         6 as check_order,
         'source_match_share' as check_name,
         lowest_match_share as observed,
-        null::double as previous,
-        {{ var('min_source_match_share') }}::double as threshold,
+        cast(null as double) as previous,
+        cast({{ var('min_source_match_share') }} as double) as threshold,
         'min_source_match_share' as threshold_var,
         -- A single source has nobody to match: a lender with credit data only is fine.
         case when sources_with_customers >= 2 then low_sources is null end as passed,
@@ -182,22 +182,26 @@ checks as (
 
 final as (
     select
-        checks.check_order::integer as check_order,
-        checks.check_name::varchar as check_name,
+        cast(checks.check_order as integer) as check_order,
+        cast(checks.check_name as varchar) as check_name,
         checks.observed,
         checks.previous,
         checks.threshold,
         checks.threshold_var,
-        compared.previous_version::varchar as previous_version,
-        case
-            when {{ is_empty_build() }} or checks.passed is null
-                then 'not_applicable'
-            when checks.passed then 'pass'
-            when {{ var('publish_override') }} then 'overridden'
-            else 'fail'
-        end::varchar as verdict,
-        case when not checks.passed then checks.failure_message end::varchar as failure_message,
-        {{ this_invocation() }}::varchar as invocation_id
+        cast(compared.previous_version as varchar) as previous_version,
+        cast(
+            case
+                when {{ is_empty_build() }} or checks.passed is null
+                    then 'not_applicable'
+                when checks.passed then 'pass'
+                when {{ var('publish_override') }} then 'overridden'
+                else 'fail'
+            end as varchar
+        ) as verdict,
+        cast(
+            case when not checks.passed then checks.failure_message end as varchar
+        ) as failure_message,
+        cast({{ this_invocation() }} as varchar) as invocation_id
     from checks
     cross join compared
 )

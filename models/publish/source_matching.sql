@@ -146,19 +146,19 @@ per_source as (
 final as (
     select
         per_source.source_name,
-        per_source.customers::bigint as customers,
-        per_source.matched_customers::bigint as matched_customers,
-        (per_source.matched_customers / nullif(per_source.customers, 0))::double
+        cast(per_source.customers as bigint) as customers,
+        cast(per_source.matched_customers as bigint) as matched_customers,
+        cast((per_source.matched_customers / nullif(per_source.customers, 0)) as double)
             as match_share,
-        per_source.customers_in_transactions::bigint as customers_in_transactions,
-        per_source.customers_in_demographics::bigint as customers_in_demographics,
-        per_source.customers_in_credit_profiles::bigint as customers_in_credit_profiles,
-        coalesce(near_match_counts.near_matches_case, 0)::bigint as near_matches_case,
-        coalesce(near_match_counts.near_matches_whitespace, 0)::bigint
+        cast(per_source.customers_in_transactions as bigint) as customers_in_transactions,
+        cast(per_source.customers_in_demographics as bigint) as customers_in_demographics,
+        cast(per_source.customers_in_credit_profiles as bigint) as customers_in_credit_profiles,
+        cast(coalesce(near_match_counts.near_matches_case, 0) as bigint) as near_matches_case,
+        cast(coalesce(near_match_counts.near_matches_whitespace, 0) as bigint)
             as near_matches_whitespace,
-        coalesce(near_match_counts.near_matches_leading_zeros, 0)::bigint
+        cast(coalesce(near_match_counts.near_matches_leading_zeros, 0) as bigint)
             as near_matches_leading_zeros,
-        near_match_counts.likely_variant::varchar as likely_cause
+        cast(near_match_counts.likely_variant as varchar) as likely_cause
     from per_source
     left join near_match_counts on per_source.source_name = near_match_counts.source_name
     order by per_source.source_order

@@ -5,25 +5,18 @@
 with
 
 customer_features as (
-
     select * from {{ ref('customer_features') }}
-
 ),
 
 customer_clusters as (
-
     select * from {{ ref('customer_clusters') }}
-
 ),
 
 cluster_names as (
-
     select * from {{ ref('int_segments__cluster_names') }}
-
 ),
 
 final as (
-
     select
         cast(customer_features.customer_id as varchar) as customer_id,
         cast(customer_clusters.cluster_id as integer) as cluster_id,
@@ -43,7 +36,6 @@ final as (
         on customer_features.customer_id = customer_clusters.customer_id
     left join cluster_names
         on customer_clusters.cluster_id = cluster_names.cluster_id
-
 )
 
 select * from final

@@ -1,33 +1,26 @@
-{#-
-    One row per cluster and descriptor of seed segment_descriptors that holds
-    on the cluster's profile: the words a descriptive segment name is built
-    from ("lapsed", "one-time", "with no missed payments").
-
-    A descriptor holds when the cluster's z-score on its feature passes the
-    descriptor's z condition and, where the seed gives one, the cluster's
-    median or mean in original units passes its statistic condition too
-    ("one-time" needs a median of exactly 1 purchase, not only fewer than
-    average). One descriptor per feature survives, the strictest (largest
-    |z_threshold|), so "frequent" beats "repeat". Descriptors are ranked by
-    strength, the |z-score| of their feature; the first var
-    segment_name_descriptors of them make the name.
--#}
+-- One row per cluster and descriptor of seed segment_descriptors that holds
+-- on the cluster's profile: the words a descriptive segment name is built
+-- from ("lapsed", "one-time", "with no missed payments").
+--
+-- A descriptor holds when the cluster's z-score on its feature passes the
+-- descriptor's z condition and, where the seed gives one, the cluster's
+-- median or mean in original units passes its statistic condition too
+-- ("one-time" needs a median of exactly 1 purchase, not only fewer than
+-- average). One descriptor per feature survives, the strictest (largest
+-- |z_threshold|), so "frequent" beats "repeat". Descriptors are ranked by
+-- strength, the |z-score| of their feature; the first var
+-- segment_name_descriptors of them make the name.
 with
 
 cluster_profiles as (
-
     select * from {{ ref('int_segments__cluster_profiles') }}
-
 ),
 
 segment_descriptors as (
-
     select * from {{ ref('segment_descriptors') }}
-
 ),
 
 descriptor_checks as (
-
     select
         cluster_profiles.cluster_id,
         segment_descriptors.descriptor,
@@ -51,11 +44,9 @@ descriptor_checks as (
     from segment_descriptors
     inner join cluster_profiles
         on segment_descriptors.feature = cluster_profiles.feature_name
-
 ),
 
 held_descriptors as (
-
     select
         cluster_id,
         descriptor,
@@ -79,22 +70,18 @@ held_descriptors as (
                 false
             )
         )
-
 ),
 
 strictest_per_feature as (
-
     select *
     from held_descriptors
     qualify row_number() over (
         partition by cluster_id, feature
         order by abs(z_threshold) desc, descriptor asc
     ) = 1
-
 ),
 
 ranked_descriptors as (
-
     select
         cluster_id,
         descriptor,
@@ -108,16 +95,13 @@ ranked_descriptors as (
             order by strength desc, word_order asc, descriptor asc
         ) as descriptor_rank
     from strictest_per_feature
-
 ),
 
 final as (
-
     select
         *,
         descriptor_rank <= {{ var('segment_name_descriptors') }} as is_in_name
     from ranked_descriptors
-
 )
 
 select * from final

@@ -1,34 +1,27 @@
-{#-
-    One row per cluster (noise included) with where it came from and how far
-    it can be trusted, parsed from the clustering model's diagnostics.
-
-    segment_origin: dbscan (a dense region DBSCAN found), dbscan_split (found
-    by DBSCAN again inside a larger segment at a finer eps), bisection (a
-    2-means cut of a segment with no inner density structure) or noise.
-    stability: mean Jaccard over subsets, clusterboot style
-    (segmentation/stability.py); is_stable compares it with var
-    segment_stable_jaccard. A build without stability figures (too few
-    customers, or var segment_stability_resamples 0) leaves both null.
-    unusual_features: for noise, the features on which it is most spread
-    out (segmentation.clustering.unusual_features), for its name.
--#}
+-- One row per cluster (noise included) with where it came from and how far
+-- it can be trusted, parsed from the clustering model's diagnostics.
+--
+-- segment_origin: dbscan (a dense region DBSCAN found), dbscan_split (found
+-- by DBSCAN again inside a larger segment at a finer eps), bisection (a
+-- 2-means cut of a segment with no inner density structure) or noise.
+-- stability: mean Jaccard over subsets, clusterboot style
+-- (segmentation/stability.py); is_stable compares it with var
+-- segment_stable_jaccard. A build without stability figures (too few
+-- customers, or var segment_stability_resamples 0) leaves both null.
+-- unusual_features: for noise, the features on which it is most spread
+-- out (segmentation.clustering.unusual_features), for its name.
 with
 
 dbscan as (
-
     select * from {{ ref('customer_clusters_dbscan') }}
-
 ),
 
 payload as (
-
-    select any_value(build_diagnostics::varchar)::json as diagnostics
+    select cast(any_value(cast(build_diagnostics as varchar)) as json) as diagnostics
     from dbscan
-
 ),
 
 segments as (
-
     select
         unnest(
             from_json(
@@ -38,19 +31,16 @@ segments as (
             )
         ) as segment
     from payload
-
 ),
 
 final as (
-
     select
-        segment.cluster_id::integer as cluster_id,
-        segment.origin::varchar as segment_origin,
-        segment.stability::double as stability,
-        (segment.stability >= {{ var('segment_stable_jaccard') }})::boolean as is_stable,
-        coalesce(segment.unusual_features, [])::varchar[] as unusual_features
+        cast(segment.cluster_id as integer) as cluster_id,
+        cast(segment.origin as varchar) as segment_origin,
+        cast(segment.stability as double) as stability,
+        cast(segment.stability >= {{ var('segment_stable_jaccard') }} as boolean) as is_stable,
+        cast(coalesce(segment.unusual_features, []) as varchar[]) as unusual_features
     from segments
-
 )
 
 select * from final

@@ -1,89 +1,72 @@
-{#-
-    One name and one marketing action per cluster, each true of its profile.
-
-    1. Rules first: seed segment_rules, as the analyst ordered them. A rule is
-       every seed row sharing a priority; its conditions are ANDed and compare
-       a feature's z-score in int_segments__cluster_profiles with a threshold;
-       a condition on a feature the cluster has no z-score for does not hold.
-       The lowest priority that holds names the cluster; its action comes from
-       seed segment_actions.
-    2. No rule: a descriptive name from the descriptors that hold on the
-       profile (int_segments__cluster_descriptors), strongest first, in
-       reading order around a noun that says what the customers are: buyers
-       (purchases, no credit file), borrowers (a credit file, no purchases)
-       or customers. "Lapsed one-time buyers", "Affluent borrowers with no
-       missed payments". The action is the strongest descriptor's.
-    3. Nothing stands out (no descriptor holds): "Typical <noun>", which is
-       true: the cluster sits near the average on every feature.
-    DBSCAN noise is never named by a rule (it is no dense group), but it is
-    profiled like any cluster: var segment_noise_name followed by what
-    describes it ("Outliers: frequent high-value buyers"), with the action of
-    its strongest descriptor, so a small group holding much of the revenue is
-    treated as the best customers it is, not as a data problem. Noise no
-    descriptor fits is named by the features it strays furthest on
-    ("Outliers: unusual credit limit and credit balance").
-
-    Clusters that earn the same name keep it apart: the largest (ties: lower
-    cluster_id) keeps the plain name, every other gets, in brackets, how it
-    differs most from that one (the feature with the largest z-score gap,
-    phrased by seed feature_labels: "bigger baskets"); where two of them
-    differ from it in the same way, the smaller also says how it differs
-    from the larger (macro segment_difference_phrases). Should two still
-    collide, a number follows.
--#}
-{%- set noise_cluster_id = var('segment_noise_cluster_id') -%}
+-- One name and one marketing action per cluster, each true of its profile.
+--
+-- 1. Rules first: seed segment_rules, as the analyst ordered them. A rule is
+-- every seed row sharing a priority; its conditions are ANDed and compare
+-- a feature's z-score in int_segments__cluster_profiles with a threshold;
+-- a condition on a feature the cluster has no z-score for does not hold.
+-- The lowest priority that holds names the cluster; its action comes from
+-- seed segment_actions.
+-- 2. No rule: a descriptive name from the descriptors that hold on the
+-- profile (int_segments__cluster_descriptors), strongest first, in
+-- reading order around a noun that says what the customers are: buyers
+-- (purchases, no credit file), borrowers (a credit file, no purchases)
+-- or customers. "Lapsed one-time buyers", "Affluent borrowers with no
+-- missed payments". The action is the strongest descriptor's.
+-- 3. Nothing stands out (no descriptor holds): "Typical <noun>", which is
+-- true: the cluster sits near the average on every feature.
+-- DBSCAN noise is never named by a rule (it is no dense group), but it is
+-- profiled like any cluster: var segment_noise_name followed by what
+-- describes it ("Outliers: frequent high-value buyers"), with the action of
+-- its strongest descriptor, so a small group holding much of the revenue is
+-- treated as the best customers it is, not as a data problem. Noise no
+-- descriptor fits is named by the features it strays furthest on
+-- ("Outliers: unusual credit limit and credit balance").
+--
+-- Clusters that earn the same name keep it apart: the largest (ties: lower
+-- cluster_id) keeps the plain name, every other gets, in brackets, how it
+-- differs most from that one (the feature with the largest z-score gap,
+-- phrased by seed feature_labels: "bigger baskets"); where two of them
+-- differ from it in the same way, the smaller also says how it differs
+-- from the larger (macro segment_difference_phrases). Should two still
+-- collide, a number follows.
+{% set noise_cluster_id = var('segment_noise_cluster_id') -%}
 
 with
 
 cluster_profiles as (
-
     select * from {{ ref('int_segments__cluster_profiles') }}
-
 ),
 
 cluster_descriptors as (
-
     select * from {{ ref('int_segments__cluster_descriptors') }}
-
 ),
 
 segment_rules as (
-
     select * from {{ ref('segment_rules') }}
-
 ),
 
 segment_actions as (
-
     select * from {{ ref('segment_actions') }}
-
 ),
 
 feature_labels as (
-
     select * from {{ ref('feature_labels') }}
-
 ),
 
 cluster_diagnostics as (
-
     select * from {{ ref('int_segments__cluster_diagnostics') }}
-
 ),
 
 unusual_features as (
-
     select
         cluster_id,
         unnest(unusual_features) as feature_name,
         generate_subscripts(unusual_features, 1) as feature_position
     from cluster_diagnostics
-
 ),
 
 -- Noise no descriptor fits is described by how widely it strays: "unusual credit limit".
 unusual_phrases as (
-
     select
         unusual_features.cluster_id,
         'unusual ' || string_agg(
@@ -93,11 +76,9 @@ unusual_phrases as (
     inner join feature_labels
         on unusual_features.feature_name = feature_labels.feature_name
     group by unusual_features.cluster_id
-
 ),
 
 clusters as (
-
     select
         cluster_id,
         any_value(cluster_customers) as cluster_customers,
@@ -112,11 +93,9 @@ clusters as (
         ) >= 0.5 * any_value(cluster_customers) as borrows
     from cluster_profiles
     group by cluster_id
-
 ),
 
 rule_conditions as (
-
     select
         clusters.cluster_id,
         segment_rules.priority,
@@ -134,11 +113,9 @@ rule_conditions as (
             clusters.cluster_id = cluster_profiles.cluster_id
             and segment_rules.feature = cluster_profiles.feature_name
     where clusters.cluster_id != {{ noise_cluster_id }}
-
 ),
 
 matched_rules as (
-
     select
         cluster_id,
         priority,
@@ -146,22 +123,18 @@ matched_rules as (
     from rule_conditions
     group by cluster_id, priority
     having bool_and(coalesce(condition_holds, false))
-
 ),
 
 first_matches as (
-
     select
         cluster_id,
         priority,
         segment_name
     from matched_rules
     qualify row_number() over (partition by cluster_id order by priority) = 1
-
 ),
 
 name_words as (
-
     select
         cluster_id,
         string_agg(descriptor, ' ' order by word_order, descriptor)
@@ -173,11 +146,9 @@ name_words as (
     from cluster_descriptors
     where is_in_name
     group by cluster_id
-
 ),
 
 described as (
-
     select
         clusters.cluster_id,
         clusters.cluster_customers,
@@ -200,20 +171,16 @@ described as (
         on clusters.cluster_id = name_words.cluster_id
     left join unusual_phrases
         on clusters.cluster_id = unusual_phrases.cluster_id
-
 ),
 
 phrased as (
-
     select
         *,
         concat_ws(' ', words_before, noun, words_after) as description
     from described
-
 ),
 
 base_names as (
-
     select
         phrased.cluster_id,
         phrased.cluster_customers,
@@ -241,11 +208,9 @@ base_names as (
         end as noise_description,
         phrased.descriptor_action
     from phrased
-
 ),
 
 with_actions as (
-
     select
         base_names.*,
         base_names.base_segment_name || coalesce(': ' || base_names.noise_description, '')
@@ -257,11 +222,9 @@ with_actions as (
     from base_names
     left join segment_actions
         on base_names.base_segment_name = segment_actions.segment_name
-
 ),
 
 name_groups as (
-
     select
         *,
         row_number() over (
@@ -273,18 +236,14 @@ name_groups as (
             order by cluster_customers desc, cluster_id asc
         ) as first_cluster_id
     from with_actions
-
 ),
 
 -- How each named-alike cluster differs most from the largest one of its name.
 differences as (
-
     {{ segment_difference_phrases('name_groups', 'first_cluster_id', 'name_rank > 1') }}
-
 ),
 
 qualified as (
-
     select
         name_groups.*,
         differences.difference_feature,
@@ -296,11 +255,9 @@ qualified as (
     from name_groups
     left join differences
         on name_groups.cluster_id = differences.cluster_id
-
 ),
 
 qualified_groups as (
-
     select
         *,
         row_number() over (
@@ -312,22 +269,18 @@ qualified_groups as (
             order by cluster_customers desc, cluster_id asc
         ) as first_qualified_cluster_id
     from qualified
-
 ),
 
 -- Two clusters that differ from their leader in the same way: the smaller also says
 -- how it differs from the larger.
 second_differences as (
-
     {{ segment_difference_phrases(
         'qualified_groups', 'first_qualified_cluster_id', 'qualified_rank > 1',
         skip_feature='qualified_groups.difference_feature'
     ) }}
-
 ),
 
 twice_qualified as (
-
     select
         qualified_groups.*,
         case
@@ -344,11 +297,9 @@ twice_qualified as (
     from qualified_groups
     left join second_differences
         on qualified_groups.cluster_id = second_differences.cluster_id
-
 ),
 
 collisions as (
-
     select
         *,
         row_number() over (
@@ -356,11 +307,9 @@ collisions as (
             order by cluster_customers desc, cluster_id asc
         ) as collision_rank
     from twice_qualified
-
 ),
 
 final as (
-
     select
         cluster_id,
         cluster_customers,
@@ -374,7 +323,6 @@ final as (
         name_descriptors,
         marketing_action
     from collisions
-
 )
 
 select * from final

@@ -4,19 +4,14 @@
 with
 
 cluster_profiles as (
-
     select * from {{ ref('int_segments__cluster_profiles') }}
-
 ),
 
 cluster_names as (
-
     select * from {{ ref('int_segments__cluster_names') }}
-
 ),
 
 final as (
-
     select
         cluster_names.segment_name,
         cluster_names.base_segment_name,
@@ -33,7 +28,6 @@ final as (
     from cluster_profiles
     inner join cluster_names
         on cluster_profiles.cluster_id = cluster_names.cluster_id
-
 )
 
 select * from final

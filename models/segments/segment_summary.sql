@@ -5,31 +5,22 @@
 with
 
 customer_segments as (
-
     select * from {{ ref('customer_segments') }}
-
 ),
 
 transactions as (
-
     select * from {{ ref('stg_raw__transactions') }}
-
 ),
 
 cluster_names as (
-
     select * from {{ ref('int_segments__cluster_names') }}
-
 ),
 
 cluster_diagnostics as (
-
     select * from {{ ref('int_segments__cluster_diagnostics') }}
-
 ),
 
 segment_transactions as (
-
     select
         customer_segments.segment_name,
         transactions.product_category,
@@ -38,11 +29,9 @@ segment_transactions as (
     from transactions
     inner join customer_segments
         on transactions.customer_id = customer_segments.customer_id
-
 ),
 
 segment_sales as (
-
     select
         segment_name,
         sum(amount) as revenue,
@@ -50,11 +39,9 @@ segment_sales as (
         count(*) filter (where not is_refund) as orders
     from segment_transactions
     group by segment_name
-
 ),
 
 top_categories as (
-
     select
         segment_name,
         product_category as top_product_category
@@ -64,11 +51,9 @@ top_categories as (
     qualify row_number() over (
         partition by segment_name order by sum(amount) desc, product_category asc
     ) = 1
-
 ),
 
 segment_customers as (
-
     select
         segment_name,
         min(base_segment_name) as base_segment_name,
@@ -82,11 +67,9 @@ segment_customers as (
         avg(missed_payments_12m) as avg_missed_payments_12m
     from customer_segments
     group by segment_name
-
 ),
 
 final as (
-
     select
         cast(segment_customers.segment_name as varchar) as segment_name,
         cast(segment_customers.base_segment_name as varchar) as base_segment_name,
@@ -121,7 +104,6 @@ final as (
         on segment_customers.cluster_id = cluster_names.cluster_id
     left join cluster_diagnostics
         on segment_customers.cluster_id = cluster_diagnostics.cluster_id
-
 )
 
 select * from final

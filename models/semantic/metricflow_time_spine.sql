@@ -5,13 +5,10 @@
 with
 
 as_of_date as (
-
     select * from {{ ref('stg_raw__as_of_date') }}
-
 ),
 
 final as (
-
     select cast(calendar_days.day_start as date) as date_day
     from as_of_date
     cross join
@@ -20,7 +17,6 @@ final as (
             cast(as_of_date.as_of_date as timestamp) + interval 1 day,
             interval 1 day
         ) as calendar_days (day_start)
-
 )
 
 select * from final

@@ -11,7 +11,7 @@
 -- At 10M customers the copy was 13 GB of text, written once and then read from
 -- disk by each step of base_raw__transactions, where the 2 GB file stays in the
 -- page cache.
-{%- set copies_the_file = var('raw_file_format') != 'parquet' %}
+{% set copies_the_file = var('raw_file_format') != 'parquet' %}
 {{ config(
     materialized=('table' if copies_the_file else 'view'),
     pre_hook=(raw_lines_hooks()['pre'] if copies_the_file else []),

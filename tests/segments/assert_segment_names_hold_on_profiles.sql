@@ -6,42 +6,31 @@
 with
 
 cluster_names as (
-
     select * from {{ ref('int_segments__cluster_names') }}
-
 ),
 
 segment_profiles as (
-
     select * from {{ ref('segment_profiles') }}
-
 ),
 
 segment_descriptors as (
-
     select * from {{ ref('segment_descriptors') }}
-
 ),
 
 segment_rules as (
-
     select * from {{ ref('segment_rules') }}
-
 ),
 
 named_descriptors as (
-
     select
         cluster_id,
         segment_name,
         unnest(name_descriptors) as descriptor
     from cluster_names
     where naming_basis in ('descriptive', 'noise') and name_descriptors is not null
-
 ),
 
 descriptor_values as (
-
     select
         named_descriptors.cluster_id,
         named_descriptors.segment_name,
@@ -63,11 +52,9 @@ descriptor_values as (
         on
             named_descriptors.cluster_id = segment_profiles.cluster_id
             and segment_descriptors.feature = segment_profiles.feature_name
-
 ),
 
 descriptor_checks as (
-
     select
         cluster_id,
         segment_name,
@@ -84,11 +71,9 @@ descriptor_checks as (
             when statistic_operator = '<=' then statistic_value <= statistic_threshold
         end as statistic_holds
     from descriptor_values
-
 ),
 
 false_descriptors as (
-
     select
         cluster_id,
         segment_name,
@@ -97,11 +82,9 @@ false_descriptors as (
     where not (
         coalesce(z_holds, false) and coalesce(statistic_holds, false) and is_in_text
     )
-
 ),
 
 rule_checks as (
-
     select
         cluster_names.cluster_id,
         cluster_names.segment_name,
@@ -120,22 +103,18 @@ rule_checks as (
             cluster_names.cluster_id = segment_profiles.cluster_id
             and segment_rules.feature = segment_profiles.feature_name
     where cluster_names.naming_basis = 'rule'
-
 ),
 
 false_rules as (
-
     select
         cluster_id,
         segment_name,
         'rule condition on ' || feature || ' does not hold' as problem
     from rule_checks
     where not coalesce(condition_holds, false)
-
 ),
 
 typical_with_descriptors as (
-
     select
         cluster_names.cluster_id,
         cluster_names.segment_name,
@@ -144,17 +123,14 @@ typical_with_descriptors as (
     inner join {{ ref('int_segments__cluster_descriptors') }} as descriptors
         on cluster_names.cluster_id = descriptors.cluster_id
     where cluster_names.naming_basis = 'typical'
-
 ),
 
 final as (
-
     select * from false_descriptors
     union all
     select * from false_rules
     union all
     select * from typical_with_descriptors
-
 )
 
 select * from final

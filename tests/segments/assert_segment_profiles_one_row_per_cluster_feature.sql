@@ -3,19 +3,14 @@
 with
 
 segment_profiles as (
-
     select * from {{ ref('segment_profiles') }}
-
 ),
 
 customer_clusters as (
-
     select * from {{ ref('customer_clusters') }}
-
 ),
 
 duplicated_rows as (
-
     select
         cluster_id,
         feature_name,
@@ -23,11 +18,9 @@ duplicated_rows as (
     from segment_profiles
     group by cluster_id, feature_name
     having count(*) > 1
-
 ),
 
 missing_clusters as (
-
     select distinct
         customer_clusters.cluster_id,
         cast(null as varchar) as feature_name,
@@ -36,15 +29,12 @@ missing_clusters as (
     left join segment_profiles
         on customer_clusters.cluster_id = segment_profiles.cluster_id
     where segment_profiles.cluster_id is null
-
 ),
 
 final as (
-
     select * from duplicated_rows
     union all
     select * from missing_clusters
-
 )
 
 select * from final

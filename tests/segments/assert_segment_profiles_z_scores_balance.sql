@@ -7,13 +7,10 @@
 with
 
 segment_profiles as (
-
     select * from {{ ref('segment_profiles') }}
-
 ),
 
 balance as (
-
     select
         feature_name,
         sum(customers_with_value * z_score) / nullif(sum(customers_with_value), 0)
@@ -21,14 +18,11 @@ balance as (
     from segment_profiles
     where z_score is not null
     group by feature_name
-
 ),
 
 final as (
-
     select * from balance
     where abs(weighted_mean_z_score) > {{ tolerance }}
-
 )
 
 select * from final

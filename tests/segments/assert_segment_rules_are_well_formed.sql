@@ -4,25 +4,18 @@
 with
 
 segment_rules as (
-
     select * from {{ ref('segment_rules') }}
-
 ),
 
 segment_profiles as (
-
     select * from {{ ref('segment_profiles') }}
-
 ),
 
 profiled_features as (
-
     select distinct feature_name from segment_profiles
-
 ),
 
 ambiguous_priorities as (
-
     select
         priority,
         cast(null as varchar) as feature,
@@ -30,11 +23,9 @@ ambiguous_priorities as (
     from segment_rules
     group by priority
     having count(distinct segment_name) > 1
-
 ),
 
 unknown_features as (
-
     select
         segment_rules.priority,
         segment_rules.feature,
@@ -46,15 +37,12 @@ unknown_features as (
         profiled_features.feature_name is null
         -- With no customers there are no profiles to check against.
         and exists (select 1 from segment_profiles)
-
 ),
 
 final as (
-
     select * from ambiguous_priorities
     union all
     select * from unknown_features
-
 )
 
 select * from final
