@@ -136,7 +136,7 @@ def adjusted_rand_from_counts(counts: list[tuple[object, object, int]]) -> float
     """Adjusted Rand index from a contingency table given as (label, truth, count) rows.
 
     The same index as scikit-learn's `adjusted_rand_score`, computed from
-    counts so that 10M customers never cross into Python one by one.
+    counts so that no customer crosses into Python one by one.
     """
 
     def pairs(values) -> float:
