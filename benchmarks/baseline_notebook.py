@@ -10,6 +10,7 @@ in spirit (blank ids, unparsable or implausible dates, non-numeric or out of
 range amounts, exact and conflicting duplicates, future dates, the latest CRM
 row and credit snapshot per customer), groups the per-customer features,
 fills and log-transforms them as the pipeline does (`segmentation.features`),
+with the var defaults of dbt_project.yml (`benchmarks.project_vars`),
 standardises them with scikit-learn's StandardScaler and runs scikit-learn's
 DBSCAN on every customer with the eps and min_samples the pipeline chose for
 the same data. It is a fair comparison of the approach, not of the exact
@@ -34,13 +35,16 @@ from sklearn.cluster import DBSCAN
 from sklearn.preprocessing import StandardScaler
 
 from benchmarks.json_report import emit
-from segmentation.features import IMPUTATION_RULES, LOG_FEATURES
+from benchmarks.project_vars import project_vars
+from segmentation.features.scaling import IMPUTATION_RULES
+from segmentation.features.selection import LOG_FEATURES
 
-MIN_VALID_DATE = pd.Timestamp("1990-01-01")
-MAX_ABS_AMOUNT = 1_000_000
-AS_OF_QUANTILE = 0.99
-AS_OF_TOLERANCE = pd.Timedelta(days=90)
-ACTIVE_WINDOW = pd.DateOffset(months=12)
+# The build's rules with the values of a build that sets no var.
+MIN_VALID_DATE = pd.Timestamp(project_vars()["min_valid_date"])
+MAX_ABS_AMOUNT = float(project_vars()["max_abs_amount"])
+AS_OF_QUANTILE = float(project_vars()["as_of_date_quantile"])
+AS_OF_TOLERANCE = pd.Timedelta(days=int(project_vars()["as_of_tolerance_days"]))
+ACTIVE_WINDOW = pd.DateOffset(months=int(project_vars()["engagement_window_months"]))
 MEMORY_EXIT_CODE = 3
 
 

@@ -15,9 +15,9 @@ The memory cap watches the resident memory of the child's whole process
 tree (psutil, every `POLL_SECONDS`) and kills the tree when the sum passes
 the cap. An address-space limit (`RLIMIT_AS`) was tried first and rejected:
 DuckDB's allocator reserves far more address space than it touches, so a
-build holding 3 GiB failed an 8 GiB `RLIMIT_AS` while pandas, which touches
-what it reserves, did not; the cap would not have meant the same thing for
-both. The time cap kills the tree too. `peak_rss_bytes` is the larger of
+build failed an `RLIMIT_AS` well above the memory it held while pandas, which
+touches what it reserves, did not; the cap would not have meant the same
+thing for both. The time cap kills the tree too. `peak_rss_bytes` is the larger of
 the kernel's figure and the largest sampled tree total.
 """
 

@@ -1,8 +1,8 @@
 """How big the raw input is, as Parquet and as CSV, whichever format was generated.
 
 The warehouse-size target compares the warehouse with the same raw input
-written as CSV, and the 10M benchmark reads Parquet. Rather than store the
-other format (about 14 GB of CSV at 10M customers), each source is streamed
+written as CSV, and the largest benchmark size reads Parquet. Rather than
+store the other format (CSV is several times the Parquet), each source is streamed
 through the writer the generator uses (`raw_data.generate`: pyarrow's CSV
 writer, or its Parquet writer with zstd) into a sink that only counts bytes.
 The generator writes every value as a string, so both formats hold the same

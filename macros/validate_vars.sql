@@ -12,9 +12,12 @@
         One rule per var: `is` the kind of value (text, choice, list, date,
         integer, number, boolean, features), bounds `min`, `max` (inclusive)
         or `above` (exclusive), `choices`, and `null` (what null means) when
-        null is allowed. Defaults stay in dbt_project.yml.
+        null is allowed. `python_model` names the Python model that reads the
+        var: its pre-hook hands it over (macros/python_model_settings.sql).
+        Defaults stay in dbt_project.yml.
     -#}
     {%- set id_steps = customer_id_normalizations().keys() | list | sort -%}
+    {%- set clustering = 'customer_clusters_dbscan' -%}
     {{- return([
         {'var': 'raw_data_path', 'is': 'text'},
         {'var': 'currency', 'is': 'text'},
@@ -35,28 +38,38 @@
         {'var': 'customer_id_normalization', 'is': 'list', 'choices': id_steps,
             'null': 'ids are only trimmed'},
         {'var': 'engagement_window_months', 'is': 'integer', 'min': 1, 'max': 63},
-        {'var': 'cluster_features', 'is': 'features', 'null': 'chosen from the data'},
-        {'var': 'feature_min_coverage', 'is': 'number', 'min': 0, 'max': 1},
-        {'var': 'feature_max_dominant_share', 'is': 'number', 'above': 0, 'max': 1},
-        {'var': 'feature_max_rank_correlation', 'is': 'number', 'above': 0, 'max': 1},
-        {'var': 'feature_min_primary', 'is': 'integer', 'min': 1},
-        {'var': 'feature_flag_zero_share', 'is': 'number', 'min': 0, 'max': 1},
-        {'var': 'dbscan_eps', 'is': 'number', 'above': 0, 'null': 'chosen from the data'},
+        {'var': 'cluster_features', 'is': 'features', 'null': 'chosen from the data',
+            'python_model': clustering},
+        {'var': 'feature_min_coverage', 'is': 'number', 'min': 0, 'max': 1,
+            'python_model': clustering},
+        {'var': 'feature_max_dominant_share', 'is': 'number', 'above': 0, 'max': 1,
+            'python_model': clustering},
+        {'var': 'feature_max_rank_correlation', 'is': 'number', 'above': 0, 'max': 1,
+            'python_model': clustering},
+        {'var': 'feature_min_primary', 'is': 'integer', 'min': 1, 'python_model': clustering},
+        {'var': 'feature_flag_zero_share', 'is': 'number', 'min': 0, 'max': 1,
+            'python_model': clustering},
+        {'var': 'dbscan_eps', 'is': 'number', 'above': 0, 'null': 'chosen from the data',
+            'python_model': clustering},
         {'var': 'dbscan_min_samples', 'is': 'integer', 'min': 2,
-            'null': 'chosen from the data'},
-        {'var': 'dbscan_max_exact_rows', 'is': 'integer', 'min': 1},
-        {'var': 'dbscan_sample_rows', 'is': 'integer', 'min': 2},
-        {'var': 'dbscan_chunk_rows', 'is': 'integer', 'min': 1},
-        {'var': 'dbscan_search_rows', 'is': 'integer', 'min': 2},
-        {'var': 'dbscan_max_noise_share', 'is': 'number', 'above': 0, 'max': 1},
-        {'var': 'dbscan_max_largest_cluster_share', 'is': 'number', 'above': 0, 'max': 1},
-        {'var': 'dbscan_random_state', 'is': 'integer', 'min': 0},
+            'null': 'chosen from the data', 'python_model': clustering},
+        {'var': 'dbscan_max_exact_rows', 'is': 'integer', 'min': 1, 'python_model': clustering},
+        {'var': 'dbscan_sample_rows', 'is': 'integer', 'min': 2, 'python_model': clustering},
+        {'var': 'dbscan_chunk_rows', 'is': 'integer', 'min': 1, 'python_model': clustering},
+        {'var': 'dbscan_search_rows', 'is': 'integer', 'min': 2, 'python_model': clustering},
+        {'var': 'dbscan_max_noise_share', 'is': 'number', 'above': 0, 'max': 1,
+            'python_model': clustering},
+        {'var': 'dbscan_max_largest_cluster_share', 'is': 'number', 'above': 0, 'max': 1,
+            'python_model': clustering},
+        {'var': 'dbscan_random_state', 'is': 'integer', 'min': 0, 'python_model': clustering},
         {'var': 'clustering_duckdb_memory_limit', 'is': 'text'},
-        {'var': 'segment_min_share', 'is': 'number', 'min': 0, 'max': 1},
-        {'var': 'segment_min_count', 'is': 'integer', 'min': 1},
-        {'var': 'segment_max_count', 'is': 'integer', 'min': 1},
-        {'var': 'segment_stability_resamples', 'is': 'integer', 'min': 0},
-        {'var': 'segment_stability_rows', 'is': 'integer', 'min': 2},
+        {'var': 'segment_min_share', 'is': 'number', 'min': 0, 'max': 1,
+            'python_model': clustering},
+        {'var': 'segment_min_count', 'is': 'integer', 'min': 1, 'python_model': clustering},
+        {'var': 'segment_max_count', 'is': 'integer', 'min': 1, 'python_model': clustering},
+        {'var': 'segment_stability_resamples', 'is': 'integer', 'min': 0,
+            'python_model': clustering},
+        {'var': 'segment_stability_rows', 'is': 'integer', 'min': 2, 'python_model': clustering},
         {'var': 'segment_stable_jaccard', 'is': 'number', 'min': 0, 'max': 1},
         {'var': 'segment_noise_cluster_id', 'is': 'integer'},
         {'var': 'segment_noise_name', 'is': 'text'},
@@ -68,7 +81,8 @@
         {'var': 'publish_max_segment_count_change', 'is': 'integer', 'min': 0},
         {'var': 'publish_max_outlier_share_change', 'is': 'number', 'min': 0, 'max': 1},
         {'var': 'publish_override', 'is': 'boolean'},
-        {'var': 'publish_keep_versions', 'is': 'integer', 'min': 1},
+        {'var': 'publish_keep_versions', 'is': 'integer', 'min': 1,
+            'python_model': 'publish_marts'},
     ]) -}}
 {%- endmacro %}
 

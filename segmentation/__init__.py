@@ -1,1 +1,1 @@
-"""Customer segmentation: the project's Python tools (data generator, clustering, report)."""
+"""Customer segmentation: the Python that `dbt build` and the report import."""

@@ -41,7 +41,6 @@ VERSIONS_DIR = "versions"
 INCOMPLETE_DIR = ".incomplete"
 DATABASE_FILE = "segments.duckdb"
 MANIFEST_FILE = "manifest.json"
-DEFAULT_KEEP_VERSIONS = 2
 
 
 @dataclass(frozen=True)
@@ -207,7 +206,7 @@ def publish(
     docs: Mapping[str, TableDocs],
     publish_dir: Path,
     build_id: str,
-    keep_versions: int = DEFAULT_KEEP_VERSIONS,
+    keep_versions: int,
     now: datetime | None = None,
 ) -> pd.DataFrame:
     """Publish one complete version, make it `current`, and prune old versions.

@@ -57,13 +57,13 @@ FEATURELESS_MAX_SHARE = 0.10
 
 @dataclass(frozen=True)
 class SegmentLimits:
-    """How many segments, how small and how large (each a project var)."""
+    """How many segments, how small and how large (each a project var, segment_* and dbscan_*)."""
 
-    min_share: float = 0.03
-    min_segments: int = 3
-    max_segments: int = 10
-    max_largest_share: float = 0.60
-    max_noise_share: float = 0.10
+    min_share: float
+    min_segments: int
+    max_segments: int
+    max_largest_share: float
+    max_noise_share: float
 
 
 @dataclass

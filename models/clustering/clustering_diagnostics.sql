@@ -68,7 +68,8 @@ final as (
         cast(payload.diagnostics -> 'step_seconds' ->> 'total_seconds' as double) as total_seconds,
         coalesce(
             from_json(payload.diagnostics -> 'warnings', '["varchar"]'), cast([] as varchar[])
-        ) as warnings
+        ) as warnings,
+        cast(payload.diagnostics -> 'clustering_vars' as varchar) as clustering_vars
     from build
     cross join payload
 )

@@ -4,11 +4,13 @@ A model rather than a step after dbt: `dbt build` runs a node only after its
 parents' tests pass, so plain `dbt build` (not only `make build`) publishes,
 and never publishes marts that failed a test, nor a build that failed an audit
 of publish_audit (the pre-hook refuse_failed_publish). The work is in
-`segmentation/publish.py`; this only gathers the marts and the settings.
+`segmentation/publish.py`; this only gathers the marts and the settings
+(var publish_keep_versions, handed over by the pre-hook set_python_model_settings()).
 """
 
 from pathlib import Path
 
+from segmentation.model_settings import read_settings, setting
 from segmentation.publish import empty_result, publish, read_table_docs
 
 
@@ -29,11 +31,12 @@ def model(dbt, session):
     # `dbt build --empty` builds every mart with no rows: never publish that to BI.
     if is_empty_build:
         return empty_result()
+    settings = read_settings(session, "publish_marts")
     docs = read_table_docs(session, dbt.this.schema, list(relations))
     return publish(
         relations,
         docs,
         publish_dir=Path(dbt.config.get("publish_dir")),
         build_id=build_id,
-        keep_versions=int(dbt.config.get("publish_keep_versions")),
+        keep_versions=int(setting(settings, "publish_keep_versions")),
     )

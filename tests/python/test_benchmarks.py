@@ -7,12 +7,11 @@ reject reasons the manifest expects, the raw sizes count the CSV the
 generator would write, generated data is cached per size, seed and format,
 `--huge` adds the 1M and 10M sizes read as Parquet, the measuring wrapper
 tells a finished run from one that hit a cap, and dbt's artifacts are split
-into stages and ratios.
+into stages (by model folder) and ratios.
 """
 
 from __future__ import annotations
 
-import itertools
 import json
 import sys
 from pathlib import Path
@@ -22,7 +21,16 @@ import numpy as np
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from benchmarks import baseline_notebook, raw_sizes, run_benchmark, scan_floor, typed_copy_floor
+from benchmarks import (
+    baseline_notebook,
+    build_results,
+    raw_sizes,
+    run_benchmark,
+    runs,
+    scan_floor,
+    tables,
+    typed_copy_floor,
+)
 from benchmarks.measure import GIB, run_measured
 from raw_data import generate as gen
 
@@ -92,50 +100,63 @@ def test_measure_reports_which_cap_was_hit(tmp_path: Path) -> None:
     assert (broken.status, broken.returncode) == ("failed", 7)
 
 
-def _node(name: str, path: str, kind: str = "model") -> dict:
-    return {"name": name, "original_file_path": path, "resource_type": kind}
+def _node(path: str, kind: str = "model") -> dict:
+    return {"original_file_path": path, "resource_type": kind}
 
 
-def test_run_results_are_split_into_stages_by_the_graph() -> None:
+def test_run_results_are_split_into_stages_by_folder() -> None:
     nodes = {
-        "seed.p.product_categories": _node("product_categories", "seeds/x.csv", "seed"),
-        "model.p.stg_raw__transactions": _node("stg_raw__transactions", "models/staging/s.sql"),
-        "model.p.int_transactions__customer_metrics": _node(
-            "int_transactions__customer_metrics", "models/features/i.sql"
-        ),
-        "model.p.customer_features": _node("customer_features", "models/features/f.sql"),
-        "model.p.customer_clusters_dbscan": _node(
-            "customer_clusters_dbscan", "models/clustering/customer_clusters_dbscan.py"
-        ),
-        "model.p.customer_clusters": _node("customer_clusters", "models/clustering/c.sql"),
-        # After clustering: a mart-stage cost.
-        "model.p.int_segments__cluster_profiles": _node(
-            "int_segments__cluster_profiles", "models/segments/p.sql"
-        ),
-        "test.p.not_null_x": _node("not_null_x", "models/segments/m.yml", "test"),
+        "seed.p.product_categories": _node("seeds/staging/product_categories.csv", "seed"),
+        "model.p.stg_raw__transactions": _node("models/staging/s.sql"),
+        "model.p.customer_features": _node("models/features/f.sql"),
+        "model.p.customer_clusters_dbscan": _node("models/clustering/customer_clusters_dbscan.py"),
+        "model.p.customer_clusters": _node("models/clustering/c.sql"),
+        "seed.p.feature_labels": _node("seeds/segments/feature_labels.csv", "seed"),
+        "model.p.int_segments__cluster_profiles": _node("models/segments/p.sql"),
+        "model.p.publish_marts": _node("models/publish/publish_marts.py"),
+        "model.p.metricflow_time_spine": _node("models/semantic/t.sql"),
+        "test.p.not_null_x": _node("models/segments/m.yml", "test"),
+        # A hook is no stage's cost.
+        "operation.p.on-run-start-0": _node("hooks/on-run-start-0.sql", "operation"),
     }
-    unit_tests = {"unit_test.p.u": _node("u", "models/segments/m.yml", "unit_test")}
-    chain = list(nodes)[:-1]
-    child_map = {parent: [child] for parent, child in itertools.pairwise(chain)}
-    manifest = {"nodes": nodes, "unit_tests": unit_tests, "child_map": child_map}
-    seconds = {uid: float(i + 1) for i, uid in enumerate([*nodes, *unit_tests])}
-    seconds["model.p.gone"] = 100.0
+    unit_tests = {"unit_test.p.u": _node("models/segments/m.yml", "unit_test")}
+    manifest = {"nodes": nodes, "unit_tests": unit_tests}
+    seconds = {uid: float(2**i) for i, uid in enumerate([*nodes, *unit_tests])}
+    seconds["model.p.gone"] = 4096.0
     run_results = {
         "results": [{"unique_id": uid, "execution_time": s} for uid, s in seconds.items()]
     }
 
-    stages = run_benchmark.stage_seconds(run_results, manifest)
+    stages = build_results.stage_seconds(run_results, manifest)
 
     assert stages == {
         "staging": 1 + 2,
-        "features": 3 + 4,
-        "clustering": 5,
-        "marts": 6 + 7,
-        "tests": 8 + 9,
-        "other": 100,
+        "features": 4,
+        "clustering": 8 + 16,
+        "segments": 32 + 64,
+        "publish": 128,
+        "semantic": 256,
+        "tests": 512 + 2048,
+        "other": 1024 + 4096,
     }
-    overhead = run_benchmark.with_overhead(stages, 200.0)["dbt_overhead"]
-    assert overhead == 200.0 - sum(seconds.values())
+    overhead = build_results.with_overhead(stages, 10_000.0)["dbt_overhead"]
+    assert overhead == 10_000.0 - sum(seconds.values())
+
+
+def test_non_clustering_time_leaves_out_the_clustering_model_only() -> None:
+    run_results = {
+        "results": [
+            {"unique_id": "model.p.customer_clusters_dbscan", "execution_time": 30.0},
+            {"unique_id": "model.p.customer_clusters", "execution_time": 2.0},
+        ]
+    }
+    clustering = build_results.models_seconds(run_results, (build_results.CLUSTERING_MODEL,))
+    pipeline = {
+        "measurement": {"status": "ok", "wall_seconds": 100.0},
+        "clustering_model_seconds": clustering,
+    }
+    assert tables.non_clustering_seconds(pipeline) == 70.0
+    assert tables.non_clustering_seconds({**pipeline, "clustering_model_seconds": None}) is None
 
 
 def test_parameters_are_read_from_columns_or_a_json_document() -> None:
@@ -146,16 +167,16 @@ def test_parameters_are_read_from_columns_or_a_json_document() -> None:
         )
     }
     for row in (as_columns, as_json):
-        params = run_benchmark.parameters_from_row(row)
+        params = build_results.parameters_from_row(row)
         assert (params["eps"], params["min_samples"], params["features"]) == (0.75, 40, ["a", "b"])
     with pytest.raises(ValueError, match="no eps"):
-        run_benchmark.parameters_from_row({"clusters": 3})
+        build_results.parameters_from_row({"clusters": 3})
 
 
 @pytest.fixture(scope="module")
 def tiny_parquet(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     data_root = tmp_path_factory.mktemp("bench-cache")
-    data_dir = run_benchmark.ensure_data(300, 11, data_root, "parquet")
+    data_dir = runs.ensure_data(300, 11, data_root, "parquet")
     return data_dir, json.loads((data_dir / "manifest.json").read_text())
 
 
@@ -166,7 +187,7 @@ def test_generated_data_is_cached_by_size_seed_and_format(
     assert data_dir.name == "customers-300-seed-11-parquet"
     assert (data_dir / "transactions.parquet").exists()
     written = (data_dir / "manifest.json").stat().st_mtime_ns
-    again = run_benchmark.ensure_data(300, 11, data_dir.parent, "parquet")
+    again = runs.ensure_data(300, 11, data_dir.parent, "parquet")
     assert again == data_dir
     assert (data_dir / "manifest.json").stat().st_mtime_ns == written
     assert manifest["parameters"]["format"] == "parquet"
@@ -214,12 +235,12 @@ def test_typed_copy_floor_gives_each_row_its_row_level_reason(
 def test_huge_adds_one_and_ten_million_read_as_parquet() -> None:
     args = run_benchmark.parse_args(["--sizes", "300", "--huge"])
     assert args.sizes == [300, 1_000_000, 10_000_000]
-    assert [run_benchmark.data_format(n, args.format) for n in args.sizes] == [
+    assert [runs.data_format(n, args.format) for n in args.sizes] == [
         "csv",
         "csv",
         "parquet",
     ]
-    assert run_benchmark.data_format(10_000_000, "csv") == "csv"
+    assert runs.data_format(10_000_000, "csv") == "csv"
     caps = [run_benchmark.run_caps(n, args)["timeout_seconds"] for n in args.sizes]
     assert caps == [600.0, 600.0, 3600.0]
     assert run_benchmark.baseline_skip_reason(10_000_000, "csv", args, {}) is not None
@@ -235,8 +256,9 @@ def test_transactions_staging_sums_its_three_models() -> None:
         {"unique_id": "model.p.base_raw__demographics", "execution_time": 9.0},
         {"unique_id": "test.p.base_raw__transactions", "execution_time": 9.0},
     ]
-    assert run_benchmark.transactions_staging_seconds({"results": results}) == 5.5
-    assert run_benchmark.transactions_staging_seconds({"results": results[1:]}) is None
+    staging = build_results.TRANSACTIONS_STAGING
+    assert build_results.models_seconds({"results": results}, staging) == 5.5
+    assert build_results.models_seconds({"results": results[1:]}, staging) is None
 
 
 def _scale_row(customers: int, wall: float, peak_gib: float, staging: float, copy: float) -> dict:
@@ -265,7 +287,7 @@ def test_scale_table_gives_ratios_to_the_one_million_row() -> None:
         _scale_row(1_000_000, wall=50.0, peak_gib=3.0, staging=20.0, copy=10.0),
         _scale_row(10_000_000, wall=600.0, peak_gib=6.0, staging=300.0, copy=100.0),
     ]
-    text = run_benchmark.scale_table(rows)
+    text = tables.scale_table(rows)
     huge = next(line for line in text.splitlines() if line.startswith("| 10,000,000"))
     cells = [cell.strip() for cell in huge.strip("|").split("|")]
     assert cells[5] == "2.0x"  # warehouse over raw CSV
@@ -274,7 +296,7 @@ def test_scale_table_gives_ratios_to_the_one_million_row() -> None:
     assert cells[11] == "3.0x"  # staging over its typed copy floor
     assert cells[12] == "0.900"  # adjusted Rand against the planted personas
     assert cells[13] == "1.00 -> 2.00"
-    alone = run_benchmark.scale_table(rows[1:])
+    alone = tables.scale_table(rows[1:])
     assert "| - | - |" in alone  # no 1M row: no ratios
 
 
@@ -284,9 +306,9 @@ def test_adjusted_rand_from_counts_matches_scikit_learn() -> None:
     labels = np.where(rng.random(2000) < 0.8, truth, rng.integers(-1, 6, 2000))
     pairs, counts = np.unique(np.stack([labels, truth]), axis=1, return_counts=True)
     table = [(int(a), int(b), int(n)) for (a, b), n in zip(pairs.T, counts, strict=True)]
-    ours = run_benchmark.adjusted_rand_from_counts(table)
+    ours = build_results.adjusted_rand_from_counts(table)
     assert ours == pytest.approx(adjusted_rand_score(truth, labels), abs=1e-12)
-    assert run_benchmark.adjusted_rand_from_counts([(0, "a", 5), (1, "b", 5)]) == 1.0
+    assert build_results.adjusted_rand_from_counts([(0, "a", 5), (1, "b", 5)]) == 1.0
 
 
 def test_persona_agreement_joins_clusters_to_the_truth_file(tmp_path: Path) -> None:
@@ -298,7 +320,7 @@ def test_persona_agreement_joins_clusters_to_the_truth_file(tmp_path: Path) -> N
             "create table customer_clusters as select * from (values "
             "('C1', 0), ('C2', 0), ('C3', 1), ('C4', 1)) as t(customer_id, cluster_id)"
         )
-    result = run_benchmark.persona_agreement(db, truth)
+    result = build_results.persona_agreement(db, truth)
     assert result == {"adjusted_rand": 1.0, "customers_scored": 4, "truth_rows": 5}
 
 
@@ -310,10 +332,10 @@ def test_growth_table_lists_the_nodes_that_add_the_most_time() -> None:
     test = "test.p.unique_x_id.88734bec45"
     rows[0]["pipeline"]["node_seconds"] = {"model.p.sort": 2.0, "model.p.scan": 5.0, test: 1.0}
     rows[1]["pipeline"]["node_seconds"] = {"model.p.sort": 80.0, "model.p.scan": 50.0, test: 9.0}
-    lines = run_benchmark.growth_table(rows).splitlines()
+    lines = tables.growth_table(rows).splitlines()
     assert lines[4:] == [
         "| `sort` | 2.0 s | 80.0 s | 40.0x |",
         "| `scan` | 5.0 s | 50.0 s | 10.0x |",
         "| `unique_x_id` | 1.0 s | 9.0 s | 9.0x |",
     ]
-    assert run_benchmark.growth_table(rows[1:]) == ""
+    assert tables.growth_table(rows[1:]) == ""

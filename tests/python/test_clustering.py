@@ -8,36 +8,28 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
+from project_settings import clustering_config, project_vars
 from sklearn.cluster import DBSCAN
 from sklearn.datasets import make_blobs
 from sklearn.metrics import adjusted_rand_score
 from sklearn.neighbors import radius_neighbors_graph
 
-from segmentation.clustering import (
-    NOISE,
-    OUTPUT_COLUMNS,
-    ClusteringConfig,
-    assign_to_nearest_core,
-    cluster_customers,
-    cluster_relation,
-    dbscan_from_graph,
-    fit_dbscan,
-    id_hashes,
-    knee_value,
-    renumber_clusters,
-    scale_min_samples,
-    stable_sample,
-)
-from segmentation.feature_source import evenly_spaced_rows, query, read_features
-from segmentation.features import (
+from segmentation.clustering.assign import assign_to_nearest_core
+from segmentation.clustering.config import ClusteringConfig
+from segmentation.clustering.fit import dbscan_from_graph, fit_dbscan
+from segmentation.clustering.output import OUTPUT_COLUMNS, renumber_clusters
+from segmentation.clustering.run import cluster_customers, cluster_relation
+from segmentation.clustering.sampling import id_hashes, scale_min_samples, stable_sample
+from segmentation.clustering.search import knee_value
+from segmentation.features.scaling import Moments, build_matrix
+from segmentation.features.selection import (
     FeatureConfigError,
-    Moments,
-    SelectionRules,
-    build_matrix,
     evenly_spaced,
     parse_feature_list,
     select_features,
 )
+from segmentation.features.source import evenly_spaced_rows, query, read_features
+from segmentation.refine import NOISE
 
 FEATURES = ("f0", "f1", "f2", "f3")
 
@@ -73,7 +65,7 @@ def blobs() -> tuple[pd.DataFrame, pd.Series]:
 @pytest.fixture(scope="module")
 def auto_result(blobs):
     frame, _ = blobs
-    return cluster_customers(frame, ClusteringConfig(features=FEATURES))
+    return cluster_customers(frame, clustering_config(features=FEATURES))
 
 
 def test_automatic_parameters_recover_blobs_and_outliers(blobs, auto_result):
@@ -100,7 +92,7 @@ def test_output_is_sorted_typed_and_one_row_per_customer(blobs, auto_result):
 def test_same_input_in_any_row_order_gives_identical_assignments(blobs, auto_result):
     frame, _ = blobs
     reordered = frame.sample(frac=1.0, random_state=99)
-    again = cluster_customers(reordered, ClusteringConfig(features=FEATURES))
+    again = cluster_customers(reordered, clustering_config(features=FEATURES))
     pd.testing.assert_frame_equal(again.assignments, auto_result.assignments)
 
 
@@ -112,7 +104,7 @@ def test_clusters_numbered_by_size_then_smallest_member():
 
 def test_sampled_path_agrees_with_exact_dbscan():
     frame, truth = blobs_with_outliers(8000, seed=1)
-    config = ClusteringConfig(features=FEATURES, max_exact_rows=2500, sample_rows=2500)
+    config = clustering_config(features=FEATURES, max_exact_rows=2500, sample_rows=2500)
     sampled = cluster_customers(frame, config)
     diagnostics = sampled.diagnostics
     assert diagnostics["fit_method"] == "sampled"
@@ -182,7 +174,7 @@ def test_knee_of_flat_then_steep_curve():
 def test_all_null_and_constant_features_are_left_out_with_a_warning(caplog):
     frame = pd.DataFrame({"a": [1.0, 2.0, 3.0], "empty": [None, None, None], "same": [4, 4, None]})
     with caplog.at_level(logging.WARNING):
-        selection = select_features(frame, ("a", "empty", "same"))
+        selection = select_features(frame, ("a", "empty", "same"), clustering_config().selection)
     assert selection.used == ("a",)
     assert selection.dropped == {"empty": "entirely null", "same": "constant"}
     assert "empty left out: entirely null" in caplog.text
@@ -191,7 +183,7 @@ def test_all_null_and_constant_features_are_left_out_with_a_warning(caplog):
 def test_a_feature_var_naming_an_unknown_column_fails_listing_the_columns():
     frame = pd.DataFrame({"customer_id": ["c1"], "a": [1.0], "b": [2.0]})
     with pytest.raises(FeatureConfigError, match=r"names missing, .* columns are: a, b"):
-        select_features(frame, ("a", "missing"))
+        select_features(frame, ("a", "missing"), clustering_config().selection)
 
 
 def test_imputation_and_log_transform():
@@ -213,22 +205,43 @@ def test_imputation_and_log_transform():
 
 
 def test_feature_list_var_spellings():
+    # The spellings validate_vars accepts: null, a list, or comma-separated text.
     assert parse_feature_list(None) is None
-    assert parse_feature_list("None ") is None
     assert parse_feature_list("") is None
-    assert parse_feature_list("['a', 'b']") == ("a", "b")
+    assert parse_feature_list(" a, b ,") == ("a", "b")
     assert parse_feature_list(["a", "b", "a"]) == ("a", "b")
 
 
-def test_config_from_rendered_vars():
-    rendered = {"cluster_features": "None", "dbscan_eps": "None", "dbscan_min_samples": "12"}
-    config = ClusteringConfig.from_getter(rendered.get)
-    assert config.eps is None and config.min_samples == 12
-    assert config.max_exact_rows == ClusteringConfig().max_exact_rows
+def test_config_reads_each_var_by_name_into_its_field():
+    settings = {
+        **project_vars(),
+        "cluster_features": "frequency, recency_days",
+        "dbscan_eps": 0.75,
+        "dbscan_min_samples": 12,
+        "dbscan_max_exact_rows": 101,
+        "segment_min_share": 0.07,
+        "dbscan_max_noise_share": 0.2,
+        "feature_min_primary": 3,
+        "segment_stability_rows": 999,
+    }
+    config = ClusteringConfig.from_vars(settings)
+    assert config.features == ("frequency", "recency_days")
+    assert (config.eps, config.min_samples, config.max_exact_rows) == (0.75, 12, 101)
+    assert (config.limits.min_share, config.limits.max_noise_share) == (0.07, 0.2)
+    assert config.selection.min_primary_features == 3
+    assert config.stability_rows == 999
+
+
+def test_a_var_missing_from_the_settings_is_named():
+    settings = {
+        name: value for name, value in project_vars().items() if name != "dbscan_chunk_rows"
+    }
+    with pytest.raises(KeyError, match="var dbscan_chunk_rows was not handed"):
+        ClusteringConfig.from_vars(settings)
 
 
 def test_empty_input_returns_typed_empty_frame():
-    result = cluster_customers(pd.DataFrame({"customer_id": [], "f0": []}), ClusteringConfig())
+    result = cluster_customers(pd.DataFrame({"customer_id": [], "f0": []}), clustering_config())
     assert result.assignments.empty
     assert tuple(result.assignments.columns) == OUTPUT_COLUMNS
     assert str(result.assignments.cluster_id.dtype) == "int32"
@@ -246,7 +259,7 @@ def test_empty_input_returns_typed_empty_frame():
 )
 def test_degenerate_inputs_give_one_cluster_and_a_log_line(frame, caplog):
     with caplog.at_level(logging.WARNING):
-        result = cluster_customers(frame, ClusteringConfig(features=("f0",)))
+        result = cluster_customers(frame, clustering_config(features=("f0",)))
     assert result.assignments.cluster_id.tolist() == [0] * len(frame)
     assert result.diagnostics["fit_method"] == "degenerate"
     assert "clustering skipped" in caplog.text
@@ -260,7 +273,7 @@ def test_only_the_id_and_requested_features_that_exist_leave_duckdb():
     assert read.columns == ["customer_id", "frequency", "odd name"]
     assert [str(t) for t in read.types] == ["VARCHAR", "DOUBLE", "DOUBLE"]
     with pytest.raises(FeatureConfigError, match="absent"):
-        cluster_relation(relation, ClusteringConfig(features=("frequency", "absent")))
+        cluster_relation(relation, clustering_config(features=("frequency", "absent")))
 
 
 @pytest.mark.parametrize("rows", [1, 6, 7, 1000, 1003])
@@ -302,9 +315,10 @@ def test_duckdb_columns_read_in_chunks_give_the_matrix_of_the_sorted_frame():
         """
     )
     names = ("recency_days", "frequency", "avg_order_value", "credit_utilisation")
-    read = read_features(relation, requested=names, rules=SelectionRules(), chunk_rows=37)
+    rules = clustering_config().selection
+    read = read_features(relation, requested=names, rules=rules, chunk_rows=37)
     frame = relation.df().sort_values("customer_id").reset_index(drop=True)
-    selection = select_features(frame, names)
+    selection = select_features(frame, names, rules)
     expected = build_matrix(frame, selection.used, selection.transforms)
     assert read.selection == selection
     assert read.customer_ids.tolist() == frame.customer_id.tolist()

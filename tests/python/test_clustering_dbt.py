@@ -7,6 +7,7 @@ Builds only the clustering's ancestors and the clustering marts (plus
 from __future__ import annotations
 
 import csv
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +15,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from dbt_project_runner import PROJECT_DIR, DbtResult, run_dbt
+from project_settings import project_vars
 from sklearn.metrics import adjusted_rand_score
+
+from segmentation.clustering.config import ClusteringConfig
 
 SELECT = [
     "--select",
@@ -115,8 +119,20 @@ def test_no_transactions_at_all_still_segments_with_a_clear_log(tmp_path):
     assert "credit_utilisation" in features_used and "recency_days" not in features_used
 
 
+class ReadRecorder(dict):
+    """A mapping that remembers which keys were read."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.read: set[str] = set()
+
+    def __getitem__(self, key: str) -> object:
+        self.read.add(key)
+        return super().__getitem__(key)
+
+
 def test_vars_reach_the_python_model(tmp_path):
-    """dbt passes a Python model only the config keys it names literally: guard each path."""
+    """The pre-hook hands the model its vars by name; the build records what it ran with."""
     raw = generate(tmp_path / "raw", 300, seed=5)
     dbt_vars = {
         "raw_data_path": str(raw),
@@ -136,3 +152,11 @@ def test_vars_reach_the_python_model(tmp_path):
     assert (eps, min_samples, source) == (0.75, 7, "vars")
     assert sorted(features) == ["avg_order_value", "frequency", "recency_days"]
     assert (method, sample_rows) == ("sampled", 150)
+    settings = json.loads(result.query("select clustering_vars from clustering_diagnostics")[0][0])
+    given = {name: value for name, value in dbt_vars.items() if name in settings}
+    defaults = {name: project_vars()[name] for name in settings if name not in dbt_vars}
+    assert settings == {**defaults, **given}
+    # Exactly the vars the model reads: each marked in validate_vars, none in excess.
+    recorder = ReadRecorder(settings)
+    ClusteringConfig.from_vars(recorder)
+    assert recorder.read == set(settings)

@@ -15,10 +15,13 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
+from project_settings import project_vars
 
 from segmentation import publish as pub
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
+# The versions a build with the default vars keeps.
+KEEP = project_vars()["publish_keep_versions"]
 
 
 def _relations(con: duckdb.DuckDBPyConnection, customers: int) -> dict:
@@ -34,7 +37,7 @@ def _relations(con: duckdb.DuckDBPyConnection, customers: int) -> dict:
     return {name: con.table(name) for name in ("customer_segments", "segment_summary")}
 
 
-def _publish(con, publish_dir: Path, customers: int, build: int, keep: int = 2) -> pd.DataFrame:
+def _publish(con, publish_dir: Path, customers: int, build: int, keep: int = KEEP) -> pd.DataFrame:
     return pub.publish(
         _relations(con, customers),
         {},
@@ -86,7 +89,7 @@ def test_docs_become_comments_in_the_published_database(tmp_path: Path) -> None:
         con.execute("comment on table t is 'the table''s doc'")
         con.execute("comment on column t.a is 'the column doc'")
         docs = pub.read_table_docs(con, "main", ["t"])
-        pub.publish({"t": con.table("t")}, docs, tmp_path, build_id="b", now=T0)
+        pub.publish({"t": con.table("t")}, docs, tmp_path, build_id="b", keep_versions=KEEP, now=T0)
     database = tmp_path / pub.CURRENT_LINK / pub.DATABASE_FILE
     with duckdb.connect(str(database), read_only=True) as con:
         table_doc = con.execute("select comment from duckdb_tables() where table_name = 't'")

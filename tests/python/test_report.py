@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import json
 import re
 from pathlib import Path
 
 import duckdb
 import numpy as np
 import pandas as pd
+from project_settings import project_vars, seed_feature_labels
 
 from segmentation import report
+from segmentation.report import data as report_data
+from segmentation.report import page as report_page
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -32,7 +36,7 @@ def section_images(page: str) -> dict[str, list[bytes]]:
 def assert_complete_report(page: str, segment_names: list[str]) -> None:
     """Every section in order, an image in each figure section, every segment described."""
     ids = re.findall(r'<section id="([^"]+)">', page)
-    assert ids == [section_id for section_id, _ in report.SECTIONS]
+    assert ids == [section_id for section_id, _ in report_page.SECTIONS]
     images = section_images(page)
     for section_id in ("segment-sizes", "feature-heatmap", "projection", "k-distance"):
         assert len(images[section_id]) == 1, section_id
@@ -44,7 +48,7 @@ def assert_complete_report(page: str, segment_names: list[str]) -> None:
         assert f"{name}:" in descriptions, name
 
 
-def _synthetic_data() -> report.ReportData:
+def _synthetic_data() -> report_data.ReportData:
     names = ["Frequent Shoppers", "Dormant Customers", "Outliers"]
     summary = pd.DataFrame(
         {
@@ -100,10 +104,12 @@ def _synthetic_data() -> report.ReportData:
         "currency": "GBP",
         "built_at": pd.Timestamp("2026-07-01 06:05:04"),
     }
-    return report.ReportData(summary, profiles, projection, diagnostics, curve, 8, build)
+    return report_data.ReportData(
+        summary, profiles, projection, diagnostics, curve, 8, build, seed_feature_labels()
+    )
 
 
-def _one_customer_data() -> report.ReportData:
+def _one_customer_data() -> report_data.ReportData:
     """One customer in one segment: every count in the singular."""
     data = _synthetic_data()
     summary = data.summary.iloc[:1].assign(customers=[1], customer_share=[1.0])
@@ -113,7 +119,7 @@ def _one_customer_data() -> report.ReportData:
 
 def test_report_has_every_section_with_embedded_images() -> None:
     data = _synthetic_data()
-    page = report.render_html(data)
+    page = report_page.render_html(data)
     assert_complete_report(page, data.summary["segment_name"].tolist())
 
 
@@ -121,21 +127,47 @@ def test_description_names_the_strongest_differences_in_the_right_direction() ->
     data = _synthetic_data()
     segment = data.summary.iloc[1]
     profile = data.profiles.loc[data.profiles["segment_name"] == "Dormant Customers"]
-    text = report.describe_segment(segment, profile)
+    text = report_page.describe_segment(segment, profile, feature_labels=data.feature_labels)
     assert text.startswith("Dormant Customers: 30 customers (30% of all)")
     assert "days since last purchase well above average" in text
-    assert "number of purchases below average" in text
-    assert "time as a customer" not in text, "a z-score of 0.2 is not a trait"
-    assert text.index("days since last purchase") < text.index("number of purchases")
+    assert "purchases below average" in text
+    assert "days as a customer" not in text, "a z-score of 0.2 is not a trait"
+    assert text.index("days since last purchase") < text.index("purchases below")
     assert text.endswith("Recommended action: Win back.")
+
+
+def test_features_are_worded_as_seed_feature_labels_words_them() -> None:
+    data = _synthetic_data()
+    segment = data.summary.iloc[1]
+    profile = data.profiles.loc[data.profiles["segment_name"] == "Dormant Customers"]
+    labels = {**data.feature_labels, "frequency": "orders placed"}
+    text = report_page.describe_segment(segment, profile, feature_labels=labels)
+    assert "orders placed below average" in text
+    # A feature the seed does not word keeps its column name, spaced.
+    text = report_page.describe_segment(segment, profile, feature_labels={})
+    assert "recency days well above average" in text
+
+
+def test_feature_labels_are_read_from_the_warehouse_in_the_seed_order() -> None:
+    labels = seed_feature_labels()
+    with duckdb.connect() as con:
+        con.execute("create table feature_labels (feature_name varchar, label varchar)")
+        con.executemany("insert into feature_labels values (?, ?)", list(labels.items()))
+        read = report_data.read_feature_labels(con)
+    assert list(read.items()) == list(labels.items())
 
 
 def test_an_unstable_segment_is_flagged_in_the_table_and_its_description() -> None:
     data = _synthetic_data()
-    page = report.render_html(data)
+    page = report_page.render_html(data)
     assert "0.60 unstable" in page and "0.95 unstable" not in page
-    stable = report.describe_segment(data.summary.iloc[0], data.profiles.iloc[:0])
-    unstable = report.describe_segment(data.summary.iloc[1], data.profiles.iloc[:0])
+    labels = data.feature_labels
+    stable = report_page.describe_segment(
+        data.summary.iloc[0], data.profiles.iloc[:0], feature_labels=labels
+    )
+    unstable = report_page.describe_segment(
+        data.summary.iloc[1], data.profiles.iloc[:0], feature_labels=labels
+    )
     assert "Stable: it comes back in reruns" in stable
     assert "Unstable (0.60)" in unstable and "test it on a small campaign first" in unstable
 
@@ -151,17 +183,19 @@ def test_a_lenders_report_shows_credit_columns_and_no_empty_revenue() -> None:
         avg_credit_utilisation=[0.2, 0.9, 0.5],
         avg_missed_payments_12m=[0.0, 2.5, 1.0],
     )
-    table = report._summary_table(lender, "TWD")
+    table = report_page._summary_table(lender, "TWD")
     assert "average credit utilisation" in table and "average missed payments" in table
     assert "net revenue" not in table and "average order value" not in table
-    retailer = report._summary_table(data.summary, "EUR")
+    retailer = report_page._summary_table(data.summary, "EUR")
     assert "net revenue (EUR)" in retailer and "credit utilisation" not in retailer
 
 
 def test_description_of_an_average_segment_says_so() -> None:
     data = _synthetic_data()
     profile = data.profiles.loc[data.profiles["segment_name"] == "Outliers"]
-    text = report.describe_segment(data.summary.iloc[2], profile)
+    text = report_page.describe_segment(
+        data.summary.iloc[2], profile, feature_labels=data.feature_labels
+    )
     assert "Close to the average customer on every feature." in text
 
 
@@ -174,14 +208,33 @@ def test_k_distance_curve_is_sorted_and_uses_the_scaled_k() -> None:
             "recency_days": rng.integers(0, 300, 400),
         }
     )
-    diagnostics = {"min_samples": 6, "features_used": '["frequency", "recency_days"]'}
+    diagnostics = {
+        "min_samples": 6,
+        "features_used": '["frequency", "recency_days"]',
+        "clustering_vars": json.dumps(project_vars()),
+    }
     relation = duckdb.connect().from_df(features)
-    curve, k = report.k_distance_curve(relation, diagnostics)
+    curve, k = report_data.k_distance_curve(relation, diagnostics)
     assert k == 6, "all 400 customers fit in the search sample: no scaling"
     assert len(curve) == 400
     assert np.all(np.diff(curve) >= 0)
-    assert report.k_distance_curve(relation, {}) == (None, None)
-    assert report.k_distance_curve(relation.limit(0), diagnostics) == (None, None)
+    assert report_data.k_distance_curve(relation, {}) == (None, None)
+    assert report_data.k_distance_curve(relation.limit(0), diagnostics) == (None, None)
+
+
+def test_k_distance_curve_follows_the_settings_the_build_recorded() -> None:
+    rng = np.random.default_rng(1)
+    features = pd.DataFrame(
+        {"customer_id": [f"C{i:04d}" for i in range(400)], "frequency": rng.poisson(10, 400)}
+    )
+    settings = {**project_vars(), "dbscan_search_rows": 100}
+    diagnostics = {"min_samples": 8, "features_used": ["frequency"], "clustering_vars": settings}
+    relation = duckdb.connect().from_df(features)
+    curve, k = report_data.k_distance_curve(relation, diagnostics)
+    assert len(curve) == 100, "the build searched eps on 100 customers: so does the curve"
+    assert k == 2, "min_samples 8 of 400 customers, scaled to the 100 searched"
+    no_settings = {key: value for key, value in diagnostics.items() if key != "clustering_vars"}
+    assert report_data.k_distance_curve(relation, no_settings) == (None, None)
 
 
 def test_command_line_reports_a_database_without_marts_in_one_line(tmp_path: Path, capsys) -> None:
@@ -194,14 +247,14 @@ def test_command_line_reports_a_database_without_marts_in_one_line(tmp_path: Pat
 
 
 def test_header_names_as_of_date_data_source_currency_and_build_time() -> None:
-    page = report.render_html(_synthetic_data())
+    page = report_page.render_html(_synthetic_data())
     header = page.split("<h1>")[1].split('<div class="part"')[0]
     assert "100 customers in 3 segments, as of 2026-06-30." in header
     assert "Data: /data/acme (parquet); amounts in GBP. Built 2026-07-01 06:05 UTC." in header
 
 
 def test_revenue_is_shown_with_the_currency() -> None:
-    page = report.render_html(_synthetic_data())
+    page = report_page.render_html(_synthetic_data())
     sizes = page.split('id="segment-sizes"')[1].split("</section>")[0]
     assert "net revenue (GBP)" in sizes and "average order value (GBP)" in sizes
     profile = pd.DataFrame(
@@ -215,34 +268,41 @@ def test_revenue_is_shown_with_the_currency() -> None:
             }
         ]
     )
-    text = report.describe_segment(_synthetic_data().summary.iloc[0], profile, "GBP")
-    assert "total spend well above average (900 GBP vs 300 GBP)" in text
+    text = report_page.describe_segment(
+        _synthetic_data().summary.iloc[0],
+        profile,
+        feature_labels=seed_feature_labels(),
+        currency="GBP",
+    )
+    assert "net spend well above average (900 GBP vs 300 GBP)" in text
 
 
 def test_one_customer_in_one_segment_reads_in_the_singular() -> None:
     data = _one_customer_data()
-    page = report.render_html(data)
+    page = report_page.render_html(data)
     assert "1 customer in 1 segment," in page
-    text = report.describe_segment(data.summary.iloc[0], data.profiles.iloc[:0])
+    text = report_page.describe_segment(
+        data.summary.iloc[0], data.profiles.iloc[:0], feature_labels=data.feature_labels
+    )
     assert text.startswith("Frequent Shoppers: 1 customer (100% of all)")
     assert "1 customers" not in page and "1 segments" not in page
 
 
 def test_a_sampled_scatter_says_it_is_a_sample_and_a_full_one_does_not() -> None:
     data = _synthetic_data()
-    full = report.render_html(data).split('id="projection"')[1].split("</section>")[0]
+    full = report_page.render_html(data).split('id="projection"')[1].split("</section>")[0]
     assert "sample" not in full
     sampled_data = dataclasses.replace(data, projection=data.projection.iloc[::4])
-    sampled = report.render_html(sampled_data).split('id="projection"')[1]
+    sampled = report_page.render_html(sampled_data).split('id="projection"')[1]
     assert "A sample: 25 of 100 customers" in sampled.split("</section>")[0]
     assert "counts in the legend are customers in the sample" in sampled
 
 
 def test_the_data_science_part_is_labelled_and_below_the_marketing_part() -> None:
-    page = report.render_html(_synthetic_data())
+    page = report_page.render_html(_synthetic_data())
     marketing, data_science = page.split('<div class="part data-science" id="data-science">')
     assert "For data scientists" in data_science.split("<section")[0]
-    for section_id, _ in report.MARKETING_SECTIONS:
+    for section_id, _ in report_page.MARKETING_SECTIONS:
         assert f'<section id="{section_id}">' in marketing
-    for section_id, _ in report.DATA_SCIENCE_SECTIONS:
+    for section_id, _ in report_page.DATA_SCIENCE_SECTIONS:
         assert f'<section id="{section_id}">' in data_science

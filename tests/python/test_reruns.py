@@ -7,7 +7,8 @@ like the first build's, and the published `current` copy must be complete.
 A second rerun is killed inside the DBSCAN Python model, when some marts are
 replaced and others not: `current` must still be complete. A last build after
 the kills must give every mart and every published table (Parquet and DuckDB
-copy) byte-identical to the first build.
+copy) byte-identical to the first build; it sets var publish_keep_versions to
+1, and only the version it published may remain.
 
 The reruns skip dbt's data tests: they read and never write, and the first
 build ran them on the same files.
@@ -53,6 +54,7 @@ class Reruns:
     after_kills_marts: dict[str, Checksum]
     after_kills_published: dict[str, Checksum] | None
     incomplete_versions: list[str]
+    kept_versions: list[str]
 
 
 def _published(build: PipelineBuild, result: DbtResult) -> dict[str, Checksum] | None:
@@ -122,8 +124,11 @@ def reruns(pipeline_build: PipelineBuild) -> Reruns:
     _run_killed_inside(pipeline_build, PYTHON_MODEL, delay_seconds=1.0)
     published_after_model_kill = _published(pipeline_build, first)
 
-    after_kills = run_dbt(pipeline_build.workdir, RERUN, {"raw_data_path": str(pipeline_build.raw)})
+    # One version kept: the var reaches publish_marts through its pre-hook.
+    last_vars = {"raw_data_path": str(pipeline_build.raw), "publish_keep_versions": 1}
+    after_kills = run_dbt(pipeline_build.workdir, RERUN, last_vars)
     assert after_kills.ok, after_kills.output[-4000:]
+    versions = pipeline_build.workdir / "published" / pub.VERSIONS_DIR
     return Reruns(
         first_marts,
         first_published,
@@ -133,6 +138,7 @@ def reruns(pipeline_build: PipelineBuild) -> Reruns:
         mart_checksums(after_kills),
         _published(pipeline_build, after_kills),
         _incomplete_versions(pipeline_build.workdir / "published"),
+        sorted(version.name for version in versions.iterdir()),
     )
 
 
@@ -165,6 +171,13 @@ def test_a_build_killed_while_publishing_leaves_a_complete_published_copy(
 def test_no_half_written_version_is_left_once_a_build_succeeds(reruns: Reruns) -> None:
     """A BI user browsing versions/ (say, to roll back) must find only whole versions."""
     assert reruns.incomplete_versions == []
+
+
+def test_the_last_build_keeps_only_the_versions_its_var_asks_for(
+    reruns: Reruns, pipeline_build: PipelineBuild
+) -> None:
+    current = os.readlink(pipeline_build.workdir / "published" / pub.CURRENT_LINK)
+    assert reruns.kept_versions == [Path(current).name]
 
 
 def test_a_build_killed_in_the_python_model_leaves_the_published_copy_alone(

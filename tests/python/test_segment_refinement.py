@@ -7,17 +7,19 @@ module docstrings promise.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
+from project_settings import clustering_config
 from sklearn.datasets import make_blobs
 
-from segmentation.clustering import ClusteringConfig, cluster_customers
-from segmentation.features import (
+from segmentation.clustering.run import cluster_customers
+from segmentation.features.scaling import build_matrix
+from segmentation.features.selection import (
     PRIMARY_FEATURES,
     SELECTION_ROWS,
-    SelectionRules,
-    build_matrix,
     choose_transform,
     rank_correlation,
     select_features,
@@ -25,7 +27,6 @@ from segmentation.features import (
 )
 from segmentation.refine import (
     NOISE,
-    SegmentLimits,
     absorb_excess_noise,
     merge_small,
     refine_segments,
@@ -33,6 +34,10 @@ from segmentation.refine import (
     split_by_density,
 )
 from segmentation.stability import best_jaccard, subset_stability
+
+# What a build with the default vars uses; a test changes only what it is about.
+RULES = clustering_config().selection
+LIMITS = clustering_config().limits
 
 
 def purchase_only_frame(n: int = 400, seed: int = 0) -> pd.DataFrame:
@@ -78,7 +83,7 @@ def lender_frame(n: int = 400, seed: int = 0) -> pd.DataFrame:
 
 
 def test_purchase_only_data_uses_purchase_features_and_says_why_credit_is_left_out():
-    selection = select_features(purchase_only_frame(), None)
+    selection = select_features(purchase_only_frame(), None, RULES)
     assert selection.used == (
         "recency_days",
         "frequency",
@@ -93,7 +98,7 @@ def test_purchase_only_data_uses_purchase_features_and_says_why_credit_is_left_o
 
 
 def test_a_lenders_file_brings_in_limit_balance_income_and_age():
-    selection = select_features(lender_frame(), None)
+    selection = select_features(lender_frame(), None, RULES)
     assert selection.used[:2] == ("credit_utilisation", "missed_payments_12m")
     for secondary in ("credit_limit", "annual_income", "age_years"):
         assert secondary in selection.used
@@ -105,17 +110,17 @@ def test_secondary_features_join_only_below_the_primary_minimum():
     frame = lender_frame()
     assert (
         "annual_income"
-        not in select_features(frame, None, SelectionRules(min_primary_features=2)).used
+        not in select_features(frame, None, replace(RULES, min_primary_features=2)).used
     )
     assert (
-        "annual_income" in select_features(frame, None, SelectionRules(min_primary_features=3)).used
+        "annual_income" in select_features(frame, None, replace(RULES, min_primary_features=3)).used
     )
 
 
 def test_a_feature_that_repeats_another_is_left_out_with_its_twin_named():
     frame = purchase_only_frame()
     frame["active_months_12m"] = frame["frequency"] // 2
-    selection = select_features(frame, None)
+    selection = select_features(frame, None, RULES)
     assert "active_months_12m" not in selection.used
     assert selection.dropped["active_months_12m"].startswith("says what frequency says")
 
@@ -123,7 +128,7 @@ def test_a_feature_that_repeats_another_is_left_out_with_its_twin_named():
 def test_a_feature_known_for_few_customers_is_left_out():
     frame = purchase_only_frame()
     frame.loc[frame.index[40:], "tenure_days"] = np.nan
-    selection = select_features(frame, None, SelectionRules(min_coverage=0.5))
+    selection = select_features(frame, None, replace(RULES, min_coverage=0.5))
     assert "tenure_days" not in selection.used
     assert "known for 10% of customers" in selection.dropped["tenure_days"]
 
@@ -131,7 +136,7 @@ def test_a_feature_known_for_few_customers_is_left_out():
 def test_an_analysts_list_is_used_as_given_even_when_redundant():
     frame = purchase_only_frame()
     frame["twin"] = frame["frequency"] * 2
-    selection = select_features(frame, ("frequency", "twin"))
+    selection = select_features(frame, ("frequency", "twin"), RULES)
     assert selection.used == ("frequency", "twin")
 
 
@@ -216,7 +221,7 @@ def test_refinement_turns_one_mass_into_the_minimum_number_of_segments():
         labels,
         eps=0.5,
         min_samples=10,
-        limits=SegmentLimits(min_share=0.05, min_segments=3, max_segments=10),
+        limits=replace(LIMITS, min_share=0.05, min_segments=3, max_segments=10),
         random_state=0,
     )
     sizes = np.bincount(result.labels)
@@ -233,7 +238,7 @@ def test_refinement_caps_the_number_of_segments():
         labels,
         eps=1.0,
         min_samples=5,
-        limits=SegmentLimits(min_share=0.01, max_segments=10),
+        limits=replace(LIMITS, min_share=0.01, max_segments=10),
         random_state=0,
     )
     assert len(np.unique(result.labels)) == 10
@@ -243,9 +248,7 @@ def test_refinement_caps_the_number_of_segments():
 def test_noise_stays_noise_through_refinement():
     matrix = np.vstack([blobs(300, np.array([[0.0, 0.0]]), 0.3), [[50.0, 50.0]]])
     labels = np.append(np.zeros(300, dtype=np.int64), NOISE)
-    result = refine_segments(
-        matrix, labels, eps=0.5, min_samples=5, limits=SegmentLimits(), random_state=0
-    )
+    result = refine_segments(matrix, labels, eps=0.5, min_samples=5, limits=LIMITS, random_state=0)
     assert result.labels[-1] == NOISE
 
 
@@ -293,7 +296,7 @@ def test_stability_is_reproducible():
 
 def test_purchase_only_customers_get_three_to_ten_segments_with_stability():
     frame = purchase_only_frame(n=3000, seed=4)
-    result = cluster_customers(frame, ClusteringConfig())
+    result = cluster_customers(frame, clustering_config())
     diagnostics = result.diagnostics
     clustered = result.assignments.cluster_id[result.assignments.cluster_id >= 0]
     sizes = clustered.value_counts()
@@ -316,5 +319,5 @@ def test_large_inputs_are_judged_on_evenly_spaced_rows_with_the_same_verdicts():
     # One customer off the constant is still seen: "constant" is decided on every row.
     almost = np.zeros(n)
     almost[-1] = 1.0
-    assert usable_reason(almost, SelectionRules()) != "constant"
-    assert usable_reason(np.zeros(n), SelectionRules()) == "constant"
+    assert usable_reason(almost, RULES) != "constant"
+    assert usable_reason(np.zeros(n), RULES) == "constant"

@@ -1,17 +1,15 @@
 """Read `customer_features` from DuckDB straight into the float32 matrix DBSCAN clusters.
 
-Over every customer a pandas frame of the features (0.6 KB per customer once
-converted, sorted and scaled) was the clustering model's peak: 6.8 GiB at 10M
-customers (BENCHMARKS.md). Here DuckDB does the work that needs every row
-(the sort by customer_id, the casts, each column's count, range and median)
-and Python receives only what it keeps: the customer ids, the evenly spaced
-rows feature selection judges, and the scaled matrix, filled chunk by chunk
-as float32. What grows with the customers is the ids and 4 bytes per
-customer and feature.
+A pandas frame of every customer's features would be the clustering model's
+peak memory. Here DuckDB does the work that needs every row (the sort by
+customer_id, the casts, each column's count, range and median) and Python
+receives only what it keeps: the customer ids, the evenly spaced rows feature
+selection judges, and the scaled matrix, filled chunk by chunk as float32.
+What grows with the customers is the ids and 4 bytes per customer and feature.
 
-The same functions of segmentation.features run on each chunk, so a frame
-held in memory (`build_matrix`) and a relation read in chunks give the same
-matrix.
+The same functions of segmentation.features.selection and .scaling run on
+each chunk, so a frame held in memory (`build_matrix`) and a relation read in
+chunks give the same matrix.
 """
 
 from __future__ import annotations
@@ -23,21 +21,23 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from segmentation.features import (
+from segmentation.features.scaling import (
     IMPUTATION_RULES,
-    SELECTION_ROWS,
-    ColumnProfile,
     ColumnScale,
     FeatureMatrix,
-    FeatureSelection,
     Moments,
-    SelectionRules,
-    candidate_features,
-    choose_features,
     default_transform,
     entered,
     fill_value,
     scaled_chunk,
+)
+from segmentation.features.selection import (
+    SELECTION_ROWS,
+    ColumnProfile,
+    FeatureSelection,
+    SelectionRules,
+    candidate_features,
+    choose_features,
 )
 
 # The name the relation takes inside the SQL below.

@@ -1,19 +1,15 @@
-"""Turn the `customer_features` mart into the numeric matrix DBSCAN clusters.
-
-DBSCAN measures plain euclidean distances, so every decision here changes the
-segments: which columns take part, how skewed money and counts are tamed, how
-a missing value is filled and how columns are put on one scale. Each step is
-a small pure function so pytest can check it without dbt.
+"""Which columns of `customer_features` DBSCAN clusters, and how each enters the distance.
 
 Which columns take part, by default, follows the data at hand (a retailer
 with purchases only, a lender with credit files only, or both): see
-`default_candidates` and `select_features`.
+`choose_features`. Each column's transform (binary, flag, log, linear) is
+chosen here too, from the same evenly spaced rows; segmentation.features.scaling
+applies it.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -69,35 +65,16 @@ LOG_FEATURES: frozenset[str] = frozenset(
     }
 )
 
-# How a missing value is filled, and why:
-# - "max": recency and cadence are missing for customers who never bought (or
-#   bought once); never buying is as stale as the stalest observed customer.
-# - "zero": shares and rates of customers without transactions; nothing
-#   bought is nothing refunded and no spend per order.
-# - "median" (every other column): credit and demographic values missing for
-#   a customer absent from that source; the population median keeps them in
-#   the middle of that axis so the other features decide their cluster. How
-#   many values were filled is reported per column in the diagnostics.
-IMPUTATION_RULES: dict[str, str] = {
-    "recency_days": "max",
-    "purchase_cadence_days": "max",
-    "avg_order_value": "zero",
-    "refund_rate": "zero",
-    "online_share": "zero",
-    "store_share": "zero",
-    "mobile_share": "zero",
-}
-
 
 @dataclass(frozen=True)
 class SelectionRules:
-    """The data-driven limits `select_features` applies; each is a project var."""
+    """The data-driven limits `select_features` applies; each is a project var (feature_*)."""
 
-    min_coverage: float = 0.5
-    max_dominant_share: float = 0.98
-    max_rank_correlation: float = 0.9
-    min_primary_features: int = 4
-    flag_zero_share: float = 0.6
+    min_coverage: float
+    max_dominant_share: float
+    max_rank_correlation: float
+    min_primary_features: int
+    flag_zero_share: float
 
 
 @dataclass(frozen=True)
@@ -109,32 +86,18 @@ class FeatureSelection:
     transforms: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class FeatureMatrix:
-    """The scaled matrix, in the row order of the input, and how it was made."""
-
-    values: np.ndarray
-    features: tuple[str, ...]
-    log_transformed: tuple[str, ...]
-    imputed_counts: dict[str, int]
-
-
 class FeatureConfigError(ValueError):
     """A `cluster_features` var that names columns customer_features does not have."""
 
 
 def parse_feature_list(value: object) -> tuple[str, ...] | None:
-    """Accept a var as a list or a comma separated string; None means "choose from the data".
+    """Var cluster_features as names: a list, or a comma-separated text as validate_vars reads it.
 
-    dbt renders a list var into YAML config as a Python-looking string, so
-    both spellings are accepted rather than failing on one of them.
+    None means "choose from the data"; a name given twice counts once.
     """
-    if value is None or (isinstance(value, str) and value.strip().lower() in {"", "none", "null"}):
+    if value is None:
         return None
-    if isinstance(value, str):
-        items = value.strip().strip("[]()").replace("'", "").replace('"', "").split(",")
-    else:
-        items = [str(item) for item in value]
+    items = value.split(",") if isinstance(value, str) else [str(item) for item in value]
     names = tuple(dict.fromkeys(item.strip() for item in items if item.strip()))
     return names or None
 
@@ -145,8 +108,8 @@ def numeric_column(frame: pd.DataFrame, name: str) -> np.ndarray:
 
 
 # Rank correlations, dominant values and transforms are judged on this many evenly
-# spaced rows: over every row the rank correlations alone cost 88 s at 10M customers
-# (BENCHMARKS.md), and a share or a correlation is as plain in 50,000 rows.
+# spaced rows: a share or a correlation is as plain in them as in every row, and
+# ranking every row would grow with the customers.
 SELECTION_ROWS = 50_000
 
 
@@ -163,9 +126,9 @@ def choose_transform(values: np.ndarray, *, name: str, flag_zero_share: float) -
     - binary: two distinct values; scaled as they are.
     - flag: a non-negative count that is zero for most customers (missed
       payments: 0 for most borrowers). Its few non-zero levels sit far apart
-      after scaling, so DBSCAN would cut one tiny cluster per level (45
-      "High-Risk Borrowers" clusters on a real lender's file); as "any or
-      none" it separates the two groups that matter and no more. The count
+      after scaling, so DBSCAN would cut one tiny cluster per level, each
+      named alike ("High-Risk Borrowers"); as "any or none" it separates the
+      two groups that matter and no more. The count
       itself still describes segments in the profiles.
     - log: money and counts (LOG_FEATURES), multiplicative by nature.
     - linear: everything else (days, shares, rates, scores, ages).
@@ -266,7 +229,7 @@ def candidate_features(requested: tuple[str, ...] | None) -> tuple[str, ...]:
 def select_features(
     frame: pd.DataFrame,
     requested: tuple[str, ...] | None,
-    rules: SelectionRules | None = None,
+    rules: SelectionRules,
 ) -> FeatureSelection:
     """`choose_features` over a frame held in memory (every row profiled, evenly spaced samples)."""
     present = [name for name in candidate_features(requested) if name in frame.columns]
@@ -286,7 +249,7 @@ def choose_features(
     profiles: dict[str, ColumnProfile],
     samples: dict[str, np.ndarray],
     requested: tuple[str, ...] | None,
-    rules: SelectionRules | None = None,
+    rules: SelectionRules,
 ) -> FeatureSelection:
     """Keep the features that can separate customers in this data, and say why for the rest.
 
@@ -305,7 +268,6 @@ def choose_features(
     the distance. A retailer without credit data or a lender without
     purchases therefore still gets segments.
     """
-    rules = rules or SelectionRules()
     if requested is not None:
         unknown = [name for name in requested if name not in columns]
         if unknown:
@@ -368,142 +330,3 @@ def information_reason(profile: ColumnProfile) -> str | None:
     if profile.minimum == profile.maximum:
         return "constant"
     return None
-
-
-def signed_log1p(values: np.ndarray) -> np.ndarray:
-    """log1p on the magnitude with the sign kept, so negatives (net refunds) stay ordered."""
-    return np.sign(values) * np.log1p(np.abs(values))
-
-
-def fill_value(*, rule: str, maximum: float | None, median: Callable[[], float]) -> float:
-    """The value a column's NaNs get by its rule ("max", "zero" or "median").
-
-    `median` is a callable because only a column with missing values under
-    the median rule needs it, and over every customer it is the one costly
-    statistic.
-    """
-    if rule == "zero":
-        return 0.0
-    if rule == "max":
-        return float(maximum) if maximum is not None else 0.0
-    return float(median())
-
-
-def apply_transform(values: np.ndarray, transform: str) -> np.ndarray:
-    """The column as it enters the distance, after imputation (see `choose_transform`)."""
-    if transform == "flag":
-        return (values > 0).astype("float64")
-    if transform == "log":
-        return signed_log1p(values)
-    return values
-
-
-def entered(values: np.ndarray, *, fill: float, transform: str) -> np.ndarray:
-    """A column's values imputed, then transformed: what the distance sees before scaling.
-
-    Imputation runs before the transform so a "max" fill stays the maximum after it.
-    """
-    return apply_transform(np.where(np.isnan(values), fill, values), transform)
-
-
-@dataclass(frozen=True)
-class Moments:
-    """Count, mean and sum of squared deviations of a column, mergeable across chunks."""
-
-    count: int = 0
-    mean: float = 0.0
-    squares: float = 0.0
-
-    @classmethod
-    def of(cls, values: np.ndarray) -> Moments:
-        """The moments of one chunk."""
-        if len(values) == 0:
-            return cls()
-        mean = float(values.mean())
-        return cls(len(values), mean, float(np.square(values - mean).sum()))
-
-    def merge(self, other: Moments) -> Moments:
-        """Chan's pairwise update: the moments of both chunks together, without their values."""
-        count = self.count + other.count
-        if count == 0:
-            return self
-        delta = other.mean - self.mean
-        mean = self.mean + delta * other.count / count
-        squares = self.squares + other.squares + delta * delta * self.count * other.count / count
-        return Moments(count, mean, squares)
-
-    @property
-    def std(self) -> float:
-        """Population standard deviation; 1 when it is 0, so a constant column is inert.
-
-        A column can become constant only through imputation.
-        """
-        std = float(np.sqrt(self.squares / self.count)) if self.count else 0.0
-        return std if std > 0 else 1.0
-
-
-@dataclass(frozen=True)
-class ColumnScale:
-    """How one feature enters the distance: its fill, transform, centre and spread."""
-
-    name: str
-    fill: float
-    transform: str
-    mean: float = 0.0
-    std: float = 1.0
-
-
-def scaled_chunk(
-    columns: dict[str, np.ndarray], scales: tuple[ColumnScale, ...], *, rows: int
-) -> np.ndarray:
-    """Rows of the float32 matrix from one chunk of raw columns (float64 with NaN).
-
-    The arithmetic is float64 and only the result is float32: seven
-    significant digits on standardised values are far finer than any eps,
-    and the matrix takes half the memory.
-    """
-    out = np.empty((rows, len(scales)), dtype=np.float32)
-    for position, scale in enumerate(scales):
-        values = entered(columns[scale.name], fill=scale.fill, transform=scale.transform)
-        out[:, position] = (values - scale.mean) / scale.std
-    return out
-
-
-def default_transform(name: str, transforms: dict[str, str] | None) -> str:
-    """The transform chosen for a column, or by name when none was chosen."""
-    return (transforms or {}).get(name, "log" if name in LOG_FEATURES else "linear")
-
-
-def build_matrix(
-    frame: pd.DataFrame,
-    features: tuple[str, ...],
-    transforms: dict[str, str] | None = None,
-) -> FeatureMatrix:
-    """Impute, transform and standardise the chosen features of a frame held in memory.
-
-    Standardising (mean 0, unit variance) gives each feature the same weight
-    in the euclidean distance; the statistics come from the whole input, not
-    a sample, so the scale does not depend on which customers were sampled.
-    Without `transforms`, money and counts are logged and the rest left
-    linear. segmentation/feature_source.py builds the same matrix chunk by
-    chunk from DuckDB with the same functions.
-    """
-    columns = {name: numeric_column(frame, name) for name in features}
-    scales = []
-    for name in features:
-        values = columns[name]
-        transform = default_transform(name, transforms)
-        fill = fill_value(
-            rule=IMPUTATION_RULES.get(name, "median"),
-            maximum=profile_values(values).maximum,
-            median=lambda values=values: float(np.nanmedian(values)),
-        )
-        moments = Moments.of(entered(values, fill=fill, transform=transform))
-        scales.append(ColumnScale(name, fill, transform, moments.mean, moments.std))
-    imputed = {name: int(np.isnan(values).sum()) for name, values in columns.items()}
-    return FeatureMatrix(
-        values=scaled_chunk(columns, tuple(scales), rows=len(frame)),
-        features=tuple(features),
-        log_transformed=tuple(s.name for s in scales if s.transform == "log"),
-        imputed_counts={name: count for name, count in imputed.items() if count},
-    )
