@@ -1,28 +1,34 @@
 {% set lower_quantile = var('segment_zscore_winsor_quantile') | float -%}
-{%- set feature_names = segment_numeric_features(ref('customer_features')) %}
 
 with
 
-value_ranks as (
-    select * from {{ ref('int_segments__feature_value_ranks') }}
+value_counts as (
+    select * from {{ ref('int_segments__feature_value_counts') }}
 ),
 
-value_groups as (
+-- Where each distinct value sits among its group's sorted values: it holds the 0-based
+-- ranks first_rank to first_rank + value_count - 1 of group_values.
+value_ranks as (
     select
         is_population,
         cluster_id,
         feature_index,
-        sum(value_count) as group_values
-    from value_ranks
-    group by is_population, cluster_id, feature_index
+        feature_value,
+        value_count,
+        sum(value_count) over (
+            sorted_group rows between unbounded preceding and current row
+        ) - value_count as first_rank,
+        -- The same sort as first_rank's, so one pass over the values gives both.
+        sum(value_count) over (
+            sorted_group rows between unbounded preceding and unbounded following
+        ) as group_values
+    from value_counts
+    window sorted_group as (partition by cluster_id, feature_index order by feature_value asc)
 ),
 
 -- The median of each cluster; the median and both winsor bounds of the population.
 wanted_quantiles as (
-    select
-        wanted.is_population,
-        wanted.quantile_name,
-        wanted.quantile_fraction
+    select wanted.*
     from (
         values
         (false, 'median', 0.5),
@@ -33,18 +39,17 @@ wanted_quantiles as (
 ),
 
 -- quantile_cont's rule: the position (n - 1) * q, computed in doubles, lies between the
--- values at its floor and ceiling ranks.
+-- values at its floor and ceiling ranks. Each value is set beside its group's quantiles
+-- (a join to the four wanted ones, never to another table of values, so it streams).
 quantile_positions as (
     select
-        value_groups.is_population,
-        value_groups.cluster_id,
-        value_groups.feature_index,
+        value_ranks.*,
         wanted_quantiles.quantile_name,
-        cast(value_groups.group_values - 1 as double)
+        cast(value_ranks.group_values - 1 as double)
         * cast(wanted_quantiles.quantile_fraction as double) as quantile_position
-    from value_groups
+    from value_ranks
     inner join wanted_quantiles
-        on value_groups.is_population = wanted_quantiles.is_population
+        on value_ranks.is_population = wanted_quantiles.is_population
 ),
 
 quantile_ranks as (
@@ -56,35 +61,23 @@ quantile_ranks as (
 ),
 
 -- The values at the floor and ceiling ranks: only the one or two distinct values whose
--- ranks hold them join.
+-- ranks hold them are kept.
 quantile_neighbours as (
     select
-        quantile_ranks.is_population,
-        quantile_ranks.cluster_id,
-        quantile_ranks.feature_index,
-        quantile_ranks.quantile_name,
-        any_value(quantile_ranks.quantile_position) as quantile_position,
-        any_value(quantile_ranks.lower_rank) as lower_rank,
-        any_value(quantile_ranks.upper_rank) as upper_rank,
-        -- With the join's condition, these say the value's ranks hold that rank.
-        any_value(value_ranks.feature_value) filter (
-            where value_ranks.first_rank <= quantile_ranks.lower_rank
-        ) as lower_value,
-        any_value(value_ranks.feature_value) filter (
-            where quantile_ranks.upper_rank < value_ranks.first_rank + value_ranks.value_count
-        ) as upper_value
+        is_population,
+        cluster_id,
+        feature_index,
+        quantile_name,
+        any_value(quantile_position) as quantile_position,
+        any_value(lower_rank) as lower_rank,
+        any_value(upper_rank) as upper_rank,
+        -- With the where clause, these say the value's ranks hold that rank.
+        any_value(feature_value) filter (where first_rank <= lower_rank) as lower_value,
+        any_value(feature_value) filter (where upper_rank < first_rank + value_count)
+            as upper_value
     from quantile_ranks
-    inner join value_ranks
-        on
-            quantile_ranks.cluster_id is not distinct from value_ranks.cluster_id
-            and quantile_ranks.feature_index = value_ranks.feature_index
-            and quantile_ranks.upper_rank >= value_ranks.first_rank
-            and quantile_ranks.lower_rank < value_ranks.first_rank + value_ranks.value_count
-    group by
-        quantile_ranks.is_population,
-        quantile_ranks.cluster_id,
-        quantile_ranks.feature_index,
-        quantile_ranks.quantile_name
+    where upper_rank >= first_rank and lower_rank < first_rank + value_count
+    group by is_population, cluster_id, feature_index, quantile_name
 ),
 
 final as (
@@ -92,16 +85,8 @@ final as (
         is_population,
         cluster_id,
         feature_index,
-        -- feature_index counts the features from 1, as a list does.
-        cast([
-            {% for feature_name in feature_names -%}
-                '{{ feature_name }}'{{ ',' if not loop.last }}
-            {% endfor -%}
-        ] as varchar[])[feature_index] as feature_name,
         quantile_name,
-        -- quantile_cont's interpolation, written as in DuckDB's source. Its binary fuses the
-        -- multiply and add, so a bound (not a median: halving is exact) can differ from
-        -- quantile_cont's in the last bit, far below the rounding to segment_stat_decimals.
+        -- quantile_cont's interpolation, written as in DuckDB's source.
         case
             when lower_rank = upper_rank then lower_value
             else

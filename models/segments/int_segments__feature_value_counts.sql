@@ -26,7 +26,7 @@ feature_values as (
 
 -- The population is the grouping set without cluster_id, so its cluster_id is null (a
 -- cluster's never is): both in one pass. Nulls are left out, as quantile_cont leaves them.
-value_counts as (
+final as (
     select
         grouping(cluster_id) = 1 as is_population,
         cluster_id,
@@ -38,23 +38,6 @@ value_counts as (
     group by grouping sets (
         (cluster_id, feature_index, feature_value), (feature_index, feature_value)
     )
-),
-
--- Where each distinct value sits among its group's sorted values: it holds the 0-based
--- ranks first_rank to first_rank + value_count - 1.
-final as (
-    select
-        is_population,
-        cluster_id,
-        feature_index,
-        feature_value,
-        value_count,
-        sum(value_count) over (
-            partition by cluster_id, feature_index
-            order by feature_value asc
-            rows between unbounded preceding and current row
-        ) - value_count as first_rank
-    from value_counts
 )
 
 select * from final
