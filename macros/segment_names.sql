@@ -7,9 +7,9 @@
         ("bigger baskets", "less recent"). The feature with the largest gap in
         z-score wins; ties go to the feature name, so reruns agree. A feature
         named by the SQL expression `skip_feature` is passed over, so a second phrase never
-        speaks of the feature the first one did. Used where
-        two segments would otherwise share a name
-        (int_segments__cluster_names).
+        speaks of the feature the first one did. Reads the caller's CTEs
+        cluster_profiles and feature_labels. Used where two segments would
+        otherwise share a name (int_segments__cluster_names).
     -#}
     select
         {{ groups }}.cluster_id,

@@ -4,7 +4,7 @@ plain_names as (
     select * from {{ ref('int_segments__plain_names') }}
 ),
 
--- Read by macro segment_difference_phrases.
+-- This and feature_labels are read by macro segment_difference_phrases.
 cluster_profiles as (
     select * from {{ ref('int_segments__cluster_profiles') }}
 ),
