@@ -34,10 +34,11 @@ def test_the_feature_loops_render_one_column_per_numeric_feature() -> None:
         and c["data_type"].split("(")[0] in {"integer", "bigint", "double", "decimal"}
     ]
     assert len(numeric) > 10
-    sql = _rendered("models/segments/int_segments__cluster_profiles.sql")
+    features = _rendered("models/segments/int_segments__clustered_features.sql")
+    profiles = _rendered("models/segments/int_segments__cluster_profiles.sql")
     for position, name in enumerate(numeric, start=1):
-        assert f"cast(customer_features.{name} as double) as feature_{position}," in sql
-        assert f"'{name}' as feature_name" in sql
+        assert f"cast(customer_features.{name} as double) as feature_{position}," in features
+        assert f"'{name}' as feature_name" in profiles
 
 
 def test_vars_render_with_the_project_defaults() -> None:
