@@ -44,6 +44,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
+from raw_data.contract import column_names
 from raw_data.personas import (
     BARGAIN,
     BIG,
@@ -61,40 +62,9 @@ AS_OF_DATE = np.datetime64("2026-06-30", "D")
 CHUNK_CUSTOMERS = 25_000
 GENERATOR_VERSION = 2
 
-TRANSACTION_COLUMNS = (
-    "transaction_id",
-    "customer_id",
-    "transaction_date",
-    "amount",
-    "quantity",
-    "product_category",
-    "channel",
-    "payment_method",
-)
-DEMOGRAPHIC_COLUMNS = (
-    "customer_id",
-    "birth_date",
-    "gender",
-    "annual_income",
-    "region",
-    "signup_date",
-    "updated_at",
-    "email",
-    "full_name",
-)
-CREDIT_COLUMNS = (
-    "customer_id",
-    "snapshot_date",
-    "credit_limit",
-    "balance",
-    "missed_payments_12m",
-    "credit_score",
-)
-SOURCES = {
-    "transactions": TRANSACTION_COLUMNS,
-    "demographics": DEMOGRAPHIC_COLUMNS,
-    "credit_profiles": CREDIT_COLUMNS,
-}
+# The contract's columns per source: read from the dbt project, their one home
+# (raw_data/contract.py).
+SOURCES = column_names()
 # The reasons each source can be rejected for, in CONTRIBUTING.md's first-wins order.
 REJECT_REASONS = {
     "transactions": (
@@ -443,7 +413,7 @@ def _transactions(
     columns["amount"] = _replace_where(
         amounts, is_["non_numeric_amount"], _draw_from(rng, NON_NUMERIC_AMOUNTS, n)
     )
-    table = pa.table(columns)
+    table = _contract_table("transactions", columns)
 
     clean = defect == 0
     duplicates = _redeliver(rng, clean & ~protected, DUPLICATE_RATE)
@@ -527,7 +497,7 @@ def _demographics(
     columns["customer_id"] = _replace_where(
         columns["customer_id"], missing, _draw_from(rng, BLANK_VALUES, n)
     )
-    table = pa.table(columns)
+    table = _contract_table("demographics", columns)
     duplicates = _redeliver(rng, ~missing, DUPLICATE_RATE / 2)
     out = pa.concat_tables([table, table.take(pa.array(duplicates))])
     tally.add(
@@ -582,7 +552,7 @@ def _credit_profiles(
     columns["snapshot_date"] = _replace_where(
         snap, is_["implausible_date"], _draw_from(rng, IMPLAUSIBLE_DATES, n)
     )
-    table = pa.table(columns)
+    table = _contract_table("credit_profiles", columns)
     clean = defect == 0
     duplicates = _redeliver(rng, clean, DUPLICATE_RATE / 2)
     out = pa.concat_tables([table, table.take(pa.array(duplicates))])
@@ -624,6 +594,14 @@ def generate_chunk(
 def _chunks(customers: int) -> Iterator[tuple[int, int, int]]:
     for index, start in enumerate(range(0, customers, CHUNK_CUSTOMERS)):
         yield index, start + 1, min(CHUNK_CUSTOMERS, customers - start)
+
+
+def _contract_table(source: str, columns: dict[str, pa.Array]) -> pa.Table:
+    """The generated columns in contract order: the YAML orders the file, not this module.
+
+    A contract column the generator does not make fails here, naming the column.
+    """
+    return pa.table({name: columns[name] for name in SOURCES[source]})
 
 
 class _Writers:
