@@ -14,7 +14,8 @@ Writes into ``--out``:
   customer (dbt never reads it; tests score the clustering against it);
 - ``manifest.json``: the generator parameters, raw row counts per source, the exact
   number of rows dbt must reject per source and reason (the reasons and their
-  first-wins order are those of CONTRIBUTING.md), and the clean row counts.
+  first-wins order are those of seeds/staging/reject_reasons.csv), and the clean row
+  counts.
 
 Each row carries at most one injected defect and only clean rows are re-delivered,
 so the expected reject counts are exact. The as-of date is fixed (``AS_OF_DATE``) and
@@ -44,7 +45,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
-from raw_data.contract import column_names
+from raw_data.contract import column_names, reject_reasons_by_source
 from raw_data.personas import (
     BARGAIN,
     BIG,
@@ -62,32 +63,10 @@ AS_OF_DATE = np.datetime64("2026-06-30", "D")
 CHUNK_CUSTOMERS = 25_000
 GENERATOR_VERSION = 2
 
-# The contract's columns per source: read from the dbt project, their one home
-# (raw_data/contract.py).
+# The contract's columns per source and the reasons each source's rows can be rejected
+# for, in first-wins order: read from the dbt project, their one home (raw_data/contract.py).
 SOURCES = column_names()
-# The reasons each source can be rejected for, in CONTRIBUTING.md's first-wins order.
-REJECT_REASONS = {
-    "transactions": (
-        "missing_customer_id",
-        "missing_transaction_id",
-        "unparsable_date",
-        "implausible_date",
-        "non_numeric_amount",
-        "amount_out_of_range",
-        "duplicate",
-        "conflicting_duplicate",
-        "future_date",
-    ),
-    "demographics": ("missing_customer_id", "duplicate", "superseded"),
-    "credit_profiles": (
-        "missing_customer_id",
-        "unparsable_date",
-        "implausible_date",
-        "duplicate",
-        "future_date",
-        "superseded",
-    ),
-}
+REJECT_REASONS = reject_reasons_by_source()
 # Share of rows given each single-row defect (one defect at most per row).
 TRANSACTION_DEFECT_RATES = {
     "missing_customer_id": 0.004,

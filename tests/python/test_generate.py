@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from raw_data import generate as gen
-from raw_data.contract import column_names
+from raw_data.contract import column_names, reject_reasons_by_source
 from raw_data.personas import PERSONA_SHARES
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
@@ -93,7 +93,7 @@ def test_personas_have_their_planned_shares(sample_manifest: dict) -> None:
 
 
 def test_every_reject_reason_is_present(sample_manifest: dict) -> None:
-    for source, reasons in gen.REJECT_REASONS.items():
+    for source, reasons in reject_reasons_by_source().items():
         counts = sample_manifest["expected_rejected_rows"][source]
         assert set(counts) == set(reasons)
         assert all(counts[reason] > 0 for reason in reasons), (source, counts)

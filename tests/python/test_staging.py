@@ -288,7 +288,9 @@ def test_defect_share_above_limit_fails_the_build_with_counts(tmp_path):
         [
             "build",
             "--select",
+            # The gate reads which reasons are defects from seed reject_reasons.
             "+base_raw__transactions",
+            "reject_reasons",
             "--indirect-selection",
             "cautious",
             "--exclude",
