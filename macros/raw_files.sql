@@ -251,12 +251,6 @@
 {%- endmacro %}
 
 
-{% macro fold_text(expression) -%}
-    {#- Free text folded for matching: trimmed, lowercased, inner runs of spaces made one. -#}
-    nullif(lower(trim(regexp_replace({{ expression }}, '\s+', ' ', 'g'))), '')
-{%- endmacro %}
-
-
 {% macro raw_parquet_rows_before_file(table_name, file_index) -%}
     {#-
         How many rows the Parquet files of a source's glob hold before the file

@@ -46,12 +46,15 @@ parsed as materialized (
         *,
         {{ staged_customer_id('customer_id_raw') }} as customer_id,
         cast(try_cast(trim(birth_date_raw) as timestamp) as date) as birth_date,
-        {{ fold_text('gender_raw') }} as gender_folded,
         try_cast(trim(annual_income_raw) as decimal(18, 2)) as annual_income_parsed,
         nullif(regexp_replace(trim(region_raw), '\s+', ' ', 'g'), '') as region,
         cast(try_cast(trim(signup_date_raw) as timestamp) as date) as signup_date,
         try_cast(trim(updated_at_raw) as timestamp) as updated_at
     from numbered
+),
+
+gender_map as (
+    {{ free_text_map('parsed', 'gender', 'gender_values', unmapped="'unknown'") }}
 ),
 
 repeated_customers as (
@@ -129,10 +132,7 @@ classified as (
     -- or not first among the rows of that version, is superseded.
     select
         parsed.*,
-        case
-            when parsed.gender_folded is null then 'unknown'
-            else coalesce(gender_values.gender, 'unknown')
-        end as gender,
+        gender_map.gender,
         case when parsed.annual_income_parsed >= 0 then parsed.annual_income_parsed end
             as annual_income,
         parsed.customer_id is not null as passes_row_checks,
@@ -151,8 +151,8 @@ classified as (
         on parsed.customer_id = repeated_customers.customer_id
     left join ranked_repeats
         on parsed.source_row_number = ranked_repeats.source_row_number
-    left join gender_values
-        on parsed.gender_folded = gender_values.gender_variant
+    left join gender_map
+        on parsed.gender_raw is not distinct from gender_map.gender_raw
 ),
 
 final as (

@@ -16,6 +16,14 @@ product_categories as (
     select * from {{ ref('product_categories') }}
 ),
 
+channel_values as (
+    select * from {{ ref('channel_values') }}
+),
+
+payment_method_values as (
+    select * from {{ ref('payment_method_values') }}
+),
+
 screened as not materialized (
     -- Typed again by each step that reads it: rescanning the lines table costs
     -- less than holding 12.8M typed rows, which spilled 5 GB at 1M customers.
@@ -57,68 +65,21 @@ screened as not materialized (
     ) as typed
 ),
 
-product_category_values as (
-    -- Free text has few distinct values: fold each once, not once per row.
-    select
-        product_category_raw,
-        {{ fold_text('product_category_raw') }} as product_category_folded
-    from (select distinct product_category_raw from screened) as distinct_values
-),
-
+-- A category the seed does not know keeps its own folded name: a music
+-- retailer's segments must not all show `other`.
 product_category_map as (
-    select
-        product_category_values.product_category_raw,
-        case
-            when product_category_values.product_category_folded is null then 'unknown'
-            -- A category the seed does not know keeps its own folded name: a music
-            -- retailer's segments must not all show `other`.
-            else coalesce(
-                product_categories.product_category,
-                product_category_values.product_category_folded
-            )
-        end as product_category
-    from product_category_values
-    left join product_categories
-        on product_category_values.product_category_folded = product_categories.category_variant
+    {{ free_text_map(
+        'screened', 'product_category', 'product_categories',
+        unmapped='folded_values.folded', variant_column='category_variant',
+    ) }}
 ),
 
 channel_map as (
-    select
-        channel_raw,
-        case
-            when channel_folded is null then 'unknown'
-            when channel_folded in ('online', 'web', 'e-commerce') then 'online'
-            when channel_folded in ('store', 'in-store', 'in store', 'shop') then 'store'
-            when channel_folded in ('mobile', 'app', 'mobile app') then 'mobile'
-            else 'other'
-        end as channel
-    from (
-        select
-            channel_raw,
-            {{ fold_text('channel_raw') }} as channel_folded
-        from (select distinct channel_raw from screened) as distinct_values
-    ) as folded_values
+    {{ free_text_map('screened', 'channel', 'channel_values') }}
 ),
 
 payment_method_map as (
-    select
-        payment_method_raw,
-        case
-            when payment_method_folded is null then 'unknown'
-            when payment_method_folded in ('card', 'credit card', 'debit card') then 'card'
-            when payment_method_folded = 'cash' then 'cash'
-            when payment_method_folded in ('credit', 'store credit', 'credit line') then 'credit'
-            when
-                payment_method_folded in ('bnpl', 'buy now pay later', 'buy now, pay later')
-                then 'bnpl'
-            else 'other'
-        end as payment_method
-    from (
-        select
-            payment_method_raw,
-            {{ fold_text('payment_method_raw') }} as payment_method_folded
-        from (select distinct payment_method_raw from screened) as distinct_values
-    ) as folded_values
+    {{ free_text_map('screened', 'payment_method', 'payment_method_values') }}
 ),
 
 repeated_transaction_ids as (
