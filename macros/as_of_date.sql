@@ -1,6 +1,7 @@
 {#
-    The as-of date rule (CONTRIBUTING.md, "The as-of date"), in one place so the
-    base models that reject future dates and stg_raw__as_of_date agree.
+    The as-of date rule (CONTRIBUTING.md, "The as-of date"). Only
+    stg_raw__as_of_date computes the date; the steps that reject future dates
+    read that model.
 #}
 
 {% macro as_of_date_var() -%}

@@ -21,7 +21,107 @@
 {%- endmacro %}
 
 
-{% macro raw_file_columns(table_name, required, optional) -%}
+{% macro raw_contract_columns(table_name) -%}
+    {#-
+        The contract columns of source `raw.<table_name>` in contract order, each
+        a dict of name, required and personal: models/staging/_raw__sources.yml
+        is their one home, read here from dbt's graph. The graph is filled only
+        for execution; at parse time it is empty and no SQL runs, so none are
+        needed. A unit test runs against a manifest dbt makes for it, without
+        the sources, so there the YAML is read from its file
+        (raw_sources_from_file). SQLFluff gets a graph read from the same YAML
+        (lint/dbt_lint_context).
+    -#}
+    {%- set sources = graph.get('sources', {}) -%}
+    {%- if execute and model.resource_type == 'unit_test' -%}
+        {%- set sources = raw_sources_from_file() -%}
+    {%- endif -%}
+    {%- for node in sources.values() if node.source_name == 'raw' and node.name == table_name -%}
+        {%- set columns = [] -%}
+        {%- for column in node.columns.values() -%}
+            {%- do columns.append({
+                'name': column.name,
+                'required': column.meta.get('required', false),
+                'personal': column.meta.get('personal', false),
+            }) -%}
+        {%- endfor -%}
+        {{- return(columns) -}}
+    {%- endfor -%}
+    {%- if not sources -%}
+        {{- return([]) -}}
+    {%- endif -%}
+    {%- do exceptions.raise_compiler_error(
+        "No source raw." ~ table_name ~ " in models/staging/_raw__sources.yml."
+    ) -%}
+{%- endmacro %}
+
+
+{% macro raw_sources_from_file() -%}
+    {#-
+        The raw sources of models/staging/_raw__sources.yml in the shape of
+        dbt's graph.sources, as far as raw_contract_columns reads it: the file
+        read by DuckDB (jinja reads no files) and parsed by dbt's fromyaml.
+    -#}
+    {%- set path = invocation_args_dict.get('project_dir') ~ '/models/staging/_raw__sources.yml' -%}
+    {%- set text = run_query(
+        'select content from read_text(' ~ sql_string(path) ~ ')'
+    ).columns[0].values()[0] -%}
+    {%- set sources = {} -%}
+    {%- for source_entry in fromyaml(text).sources -%}
+        {%- for table in source_entry.tables -%}
+            {%- set columns = {} -%}
+            {%- for column in table.columns -%}
+                {%- do columns.update({column.name: {
+                    'name': column.name,
+                    'meta': (column.get('config') or {}).get('meta') or {},
+                }}) -%}
+            {%- endfor -%}
+            {%- do sources.update({source_entry.name ~ '.' ~ table.name: {
+                'source_name': source_entry.name, 'name': table.name, 'columns': columns,
+            }}) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{- return(sources) -}}
+{%- endmacro %}
+
+
+{% macro raw_columns(table_name, template, separator=', ') -%}
+    {#-
+        One piece of SQL per contract column of a source, in contract order:
+        `template` with {column} standing for the column's name, joined by
+        `separator`. Builds the lists a base model would otherwise spell out
+        column by column (a rename, a struct of raw values, a window order).
+    -#}
+    {%- set pieces = [] -%}
+    {%- for column in raw_contract_columns(table_name) -%}
+        {%- do pieces.append(template | replace('{column}', column.name)) -%}
+    {%- endfor -%}
+    {{- return(pieces | join(separator)) -}}
+{%- endmacro %}
+
+
+{% macro raw_record_json(table_name) -%}
+    {#- The raw row as JSON text under its contract names, from the `<column>_raw` columns. -#}
+    cast(to_json(struct_pack({{ raw_columns(table_name, '{column} := {column}_raw') }})) as varchar)
+{%- endmacro %}
+
+
+{% macro raw_file_select(table_name, suffix='', separator=', ') -%}
+    {#-
+        The select list that reads a raw file: every contract column as text,
+        named `<column><suffix>`, null when an optional column is absent, joined
+        by `separator`. Checks the file first (raw_file_columns).
+    -#}
+    {%- set found = raw_file_columns(table_name) -%}
+    {%- set pieces = [] -%}
+    {%- for column in found -%}
+        {%- do pieces.append(raw_column(found, column) ~ ' as ' ~ column ~ suffix) -%}
+    {%- endfor -%}
+    {{- return(pieces | join(separator)) -}}
+{%- endmacro %}
+
+
+{% macro raw_file_columns(table_name) -%}
     {#-
         Checks the raw file of source `raw.<table_name>` at execution time and
         returns a dict from each contract column to the file's column name (or
@@ -30,9 +130,10 @@
         Unit tests replace the source with a fixture, so there is no file to
         check: every column is then taken as present under its own name.
     -#}
+    {%- set contract = raw_contract_columns(table_name) -%}
     {%- set found = {} -%}
-    {%- for column in required + optional -%}
-        {%- do found.update({column: column}) -%}
+    {%- for column in contract -%}
+        {%- do found.update({column.name: column.name}) -%}
     {%- endfor -%}
     {%- if not execute or model.resource_type == 'unit_test' -%}
         {{- return(found) -}}
@@ -66,12 +167,12 @@
     {%- endfor -%}
 
     {%- set missing = [] -%}
-    {%- for column in required + optional -%}
-        {%- set actual = by_folded_name.get(column) -%}
-        {%- if actual is none and column in required -%}
-            {%- do missing.append(column) -%}
+    {%- for column in contract -%}
+        {%- set actual = by_folded_name.get(column.name) -%}
+        {%- if actual is none and column.required -%}
+            {%- do missing.append(column.name) -%}
         {%- endif -%}
-        {%- do found.update({column: actual}) -%}
+        {%- do found.update({column.name: actual}) -%}
     {%- endfor -%}
     {%- if missing -%}
         {%- do exceptions.raise_compiler_error(

@@ -18,12 +18,6 @@
     post_hook=(raw_lines_hooks()['post'] if copies_the_file else []),
 ) }}
 
-{%- set raw = raw_file_columns(
-    'transactions',
-    required=['transaction_id', 'customer_id', 'transaction_date', 'amount'],
-    optional=['quantity', 'product_category', 'channel', 'payment_method'],
-) %}
-
 with
 
 source as (
@@ -45,22 +39,13 @@ source as (
 ),
 
 final as (
+    -- For CSV, source_row_number is added by the post-hook: raw_lines_hooks() says why.
     select
-        {{ raw_column(raw, 'transaction_id') }} as transaction_id,
-        {{ raw_column(raw, 'customer_id') }} as customer_id,
-        {{ raw_column(raw, 'transaction_date') }} as transaction_date,
-        {{ raw_column(raw, 'amount') }} as amount,
-        {{ raw_column(raw, 'quantity') }} as quantity,
-        {{ raw_column(raw, 'product_category') }} as product_category,
-        {{ raw_column(raw, 'channel') }} as channel,
-        {% if copies_the_file %}
-            -- source_row_number is added by the post-hook: raw_lines_hooks() says why.
-            {{ raw_column(raw, 'payment_method') }} as payment_method
-        {% else %}
-            {{ raw_column(raw, 'payment_method') }} as payment_method,
+        {% if not copies_the_file -%}
             {{ raw_parquet_rows_before_file('transactions', 'file_index') }}
-            + file_row_number + 1 as source_row_number
-        {% endif %}
+            + file_row_number + 1 as source_row_number,
+        {% endif -%}
+        {{ raw_file_select('transactions', separator=',\n        ') }}
     from source
 )
 
