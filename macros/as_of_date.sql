@@ -24,8 +24,8 @@
         Both the quantile and the latest date are read off one count per date:
         quantile_disc over every row would hold every date in memory (DuckDB
         cannot spill it) and read the rows a second time for the maximum, each
-        time typing them again when the relation is a view (128M transactions
-        at 10M customers). quantile_disc(x, q) is the ceil(n * q)-th value in
+        time typing them again when the relation is a view over the raw lines.
+        quantile_disc(x, q) is the ceil(n * q)-th value in
         order (the first for q = 0), so the quantile is the first date whose
         running count reaches that rank.
     -#}

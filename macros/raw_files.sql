@@ -358,9 +358,9 @@
         at `file_index` (DuckDB numbers the files of a glob in name order), as a
         SQL expression with the counts written in, so that numbering rows needs
         no join: a join to a table of offsets made DuckDB build its hash table
-        on the 128M-row side at 10M customers and run out of memory. The counts
-        come from the files' metadata, so this query reads no rows. Under dbt
-        --empty there are no rows to number.
+        on the side of the rows, which ran out of memory on large files. The
+        counts come from the files' metadata, so this query reads no rows.
+        Under dbt --empty there are no rows to number.
     -#}
     {%- set no_rows = invocation_args_dict.get('empty') -%}
     {%- if not execute or model.resource_type == 'unit_test' or no_rows -%}
@@ -388,16 +388,15 @@
         file as text.
 
         Row numbers: row_number() over () would number the rows in file order,
-        but as a streaming window it runs the whole scan on one thread (1M
-        customers: typing 12.8M transactions took 15.0 s with it, 8.1 s
-        without, the same CPU time). A table written by one CREATE TABLE AS
+        but as a streaming window it runs the whole scan, and the typing in the
+        same query, on one thread. A table written by one CREATE TABLE AS
         with insertion order kept (DuckDB's default, set here so a profile
         cannot turn it off) stores the rows in scan order, and a scan keeps
         file order (files of a glob in name order), even when it runs on
         several threads. So the post-hook numbers the rows from their rowid,
         their position in that fresh table, counted from its first (inside the
         build's transaction DuckDB numbers a new table's rows from a large
-        offset near 2^55, not 0): 0.5 s at 12.8M rows.
+        offset near 2^55, not 0), a cheap update of one column.
 
         Compression: as for the base tables, without_fsst_hooks() (which
         says what it costs and buys).
@@ -418,12 +417,11 @@
         Pre- and post-hooks for a table of millions of distinct strings (raw
         lines, the typed base tables): DuckDB's FSST and dictionary-FSST
         compression are skipped. Trying them on every text column is the
-        costliest part of writing such a table: at 1M customers, about 1.5 s
-        for base_raw__transactions_lines and 2 s for base_raw__transactions
-        (alternating runs, BENCHMARKS.md). The price is disk, 2.4 GB for the
-        two instead of 0.7 GB; skip only 'fsst' to trade back. The values
-        read back are the same either way. The post-hook restores the
-        setting for the models after it.
+        costliest part of writing such a table (BENCHMARKS.md has the
+        figures). The price is disk, a few times the compressed size; skip only
+        'fsst' to trade some of it back. The values read back are the same
+        either way. The post-hook restores the setting for the models after
+        it.
     -#}
     {{- return({
         'pre': ["set disabled_compression_methods = 'fsst,dict_fsst'"],
