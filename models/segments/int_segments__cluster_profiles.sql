@@ -27,14 +27,16 @@ cluster_sizes as (
 ),
 
 -- Each cluster's statistics and the population's (the grouping set without cluster_id) in
--- one pass over the customers.
+-- one pass over the customers, from exact sums (macros/exact_statistics.sql), so reruns
+-- give the same bits.
 wide_stats as (
     select
         {% for feature_name in feature_names %}
             count(feature_{{ loop.index }}) as customers_with_value_{{ loop.index }},
-            avg(feature_{{ loop.index }}) as feature_mean_{{ loop.index }},
-            avg(winsorised_{{ loop.index }}) as winsorised_mean_{{ loop.index }},
-            stddev_pop(winsorised_{{ loop.index }}) as winsorised_stddev_{{ loop.index }},
+            {{ exact_avg('feature_' ~ loop.index) }} as feature_mean_{{ loop.index }},
+            {{ exact_avg('winsorised_' ~ loop.index) }} as winsorised_mean_{{ loop.index }},
+            {{ exact_stddev_pop('winsorised_' ~ loop.index) }}
+                as winsorised_stddev_{{ loop.index }},
         {% endfor %}
         grouping(cluster_id) = 1 as is_population,
         cluster_id

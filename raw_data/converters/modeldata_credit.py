@@ -60,7 +60,9 @@ def birth_dates(ages: pd.Series) -> pd.Series:
     """The snapshot date less each whole-year age; empty where the age is missing."""
     snapshot = pd.Timestamp(SNAPSHOT_DATE)
     return ages.map(
-        lambda age: "" if pd.isna(age) else (snapshot - pd.DateOffset(years=int(age))).strftime("%Y-%m-%d")
+        lambda age: (
+            "" if pd.isna(age) else (snapshot - pd.DateOffset(years=int(age))).strftime("%Y-%m-%d")
+        )
     )
 
 
