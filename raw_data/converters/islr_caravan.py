@@ -14,7 +14,7 @@ How it maps:
   English, amount the middle of the contribution band P<kind> in guilders (band 1 is
   1-49, so 25; band 9, "20,000 or more", is taken at 20,000; see BAND_GUILDERS). A band
   of 0 with policies held is an amount of 0.00. transaction_date is the constant
-  2000-01-01, the year of the challenge: the file has no date, so recency and tenure are
+  2000-01-01 (midnight), the year of the challenge: the file has no date, so recency and tenure are
   the same for everyone and the clustering leaves them out.
 - demographics: one row per customer with the id only, so a customer holding no policy
   is still a customer. The M* columns describe the customer's postcode area, not the
@@ -40,7 +40,7 @@ from raw_data.converters._common import (
 PACKAGE = "ISLP"
 DISTRIBUTION = "islp==0.6.0"
 MEMBER = "data/Caravan.csv"
-TRANSACTION_DATE = "2000-01-01"
+TRANSACTION_DATE = "2000-01-01T00:00:00"
 # The middle of each contribution band in guilders, as the data dictionary gives the bands.
 BAND_GUILDERS = {
     0: 0,
