@@ -5,31 +5,39 @@
         For each cluster of `groups` that meets `condition`: how it differs most
         from the cluster in `leader_column` (or, with `leader_column` none, from
         the population), as a phrase of seed feature_labels ("bigger baskets",
-        "less recent"). Only a material difference counts: a z-score gap of at
-        least var segment_material_z that holds on the mean and the median too,
-        in a direction that is also true of the cluster against the population
-        (so the phrase reads true on its own). A feature the cluster's name
-        already speaks of (the caller's CTE name_features) is passed over, so a
-        name never says "younger" and "older" at once, and so is any feature in
-        the list expression `skip_features` (one an earlier phrase used). The
-        largest gap wins; ties go to the feature name, so reruns agree. Reads
-        the caller's CTEs cluster_profiles, feature_labels and name_features.
-        Used where two segments would otherwise share a name
+        "less recent"). Only a material difference counts: an effect size of at
+        least var segment_material_z (the gap in winsorised means over the two
+        clusters' pooled spread; against the population, the z-score) that holds
+        on the mean and the median too, in a direction that is also true of the
+        cluster against the population, so the phrase reads true on its own. A
+        feature the cluster's name already speaks of (the caller's CTE
+        name_features) is never phrased against the name's direction ("Younger
+        customers (older)"), and in its direction only against a leader and when
+        no other feature tells the two apart ("Low-limit borrowers (lower
+        limit)": lower still); any feature in the list expression
+        `skip_features` (one an earlier phrase used) is passed over. The largest
+        effect wins; ties go to the feature name, so reruns agree. Reads the
+        caller's CTEs cluster_profiles, feature_labels and name_features. Used
+        where two segments would otherwise share a name
         (int_segments__cluster_names).
     -#}
     {%- if leader_column is none -%}
-        {%- set leader_z, leader_mean, leader_median = '0', 'own.population_mean',
-            'own.population_median' -%}
+        {%- set gap = 'own.z_score' -%}
+        {%- set effect = 'own.z_score' -%}
+        {%- set leader_mean, leader_median = 'own.population_mean', 'own.population_median' -%}
     {%- else -%}
-        {%- set leader_z, leader_mean, leader_median = 'leader.z_score', 'leader.feature_mean',
-            'leader.feature_median' -%}
+        {%- set gap = '(own.z_score - leader.z_score)' -%}
+        {#- Equal spreads of 0 make any gap material: both clusters sit on one value each. -#}
+        {%- set effect = gap ~ ' / coalesce(nullif(sqrt((power(own.relative_spread, 2)'
+            ~ ' + power(leader.relative_spread, 2)) / 2), 0), 1e-9)' -%}
+        {%- set leader_mean, leader_median = 'leader.feature_mean', 'leader.feature_median' -%}
     {%- endif -%}
-    {%- set direction = 'sign(own.z_score - ' ~ leader_z ~ ')' -%}
+    {%- set direction = 'sign(' ~ gap ~ ')' -%}
     select
         {{ groups }}.cluster_id,
         own.feature_name as difference_feature,
         case
-            when own.z_score > {{ leader_z }} then feature_labels.higher_phrase
+            when {{ gap }} > 0 then feature_labels.higher_phrase
             else feature_labels.lower_phrase
         end as difference_phrase
     from {{ groups }}
@@ -49,9 +57,14 @@
             and own.feature_name = name_features.feature_name
     where
         {{ groups }}.{{ condition }}
-        and name_features.feature_name is null
+        and (
+            name_features.feature_name is null
+            {% if leader_column is not none -%}
+                or name_features.direction = {{ direction }}
+            {%- endif %}
+        )
         and not list_contains({{ skip_features }}, own.feature_name)
-        and abs(own.z_score - {{ leader_z }}) >= {{ var('segment_material_z') }}
+        and abs({{ effect }}) >= {{ var('segment_material_z') }}
         and sign(own.z_score) = {{ direction }}
         and coalesce({{ difference_holds(
             direction, 'own.feature_mean', leader_mean, 'own.feature_median', leader_median
@@ -65,7 +78,10 @@
         ) }}, false)
     qualify row_number() over (
         partition by {{ groups }}.cluster_id
-        order by abs(own.z_score - {{ leader_z }}) desc, own.feature_name asc
+        order by
+            name_features.feature_name is not null,
+            abs({{ effect }}) desc,
+            own.feature_name asc
     ) = 1
 {% endmacro %}
 

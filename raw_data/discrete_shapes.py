@@ -24,7 +24,9 @@ import pandas as pd
 
 from raw_data.converters._common import contract_frame, write_contract
 
-AS_OF_DATE = pd.Timestamp("2026-06-30")
+# The latest purchase date and the credit snapshot's, so the build's as-of date (taken
+# from the data) is this day and every age comes out whole.
+AS_OF_DATE = pd.Timestamp("2026-06-01")
 # Kind: (share, age range, income steps of 5,000, limit steps of 1,000, balance share of
 # limit, chance of any missed payment, score centre, purchases per year).
 KINDS: dict[

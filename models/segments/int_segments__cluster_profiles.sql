@@ -93,7 +93,13 @@ final as (
             (cluster_stats.winsorised_mean - population_stats.winsorised_mean)
             / nullif(population_stats.winsorised_stddev, 0),
             {{ decimals }}
-        ) as z_score
+        ) as z_score,
+        -- The cluster's own spread in the same units, so two clusters can be compared
+        -- against their own spreads (macro segment_difference_phrases).
+        round(
+            cluster_stats.winsorised_stddev / nullif(population_stats.winsorised_stddev, 0),
+            {{ decimals }}
+        ) as relative_spread
     from long_stats as cluster_stats
     inner join cluster_sizes
         on cluster_stats.cluster_id = cluster_sizes.cluster_id

@@ -6,8 +6,8 @@
 -- the median too; a "Typical ..." segment has no descriptor that holds; every word of a
 -- name that claims a direction (a descriptor, or a bracketed phrase of seed
 -- feature_labels) is true of the segment against all customers on its z-score, mean and
--- median, and a phrase is material (against all customers, or against a segment of the
--- same base name); no name
+-- median, and a phrase is material (against all customers, or, as an effect size over the
+-- two spreads, against a segment of the same base name); no name
 -- claims both directions of one feature; no two segments share a name, with or without
 -- a number after it.
 {% set material_z = var('segment_material_z') -%}
@@ -36,6 +36,15 @@ feature_labels as (
 
 clustering_diagnostics as (
     select * from {{ ref('clustering_diagnostics') }}
+),
+
+-- Each cluster's own spread in z units, for the effect size between two clusters.
+cluster_spreads as (
+    select
+        cluster_id,
+        feature_name,
+        relative_spread
+    from {{ ref('int_segments__cluster_profiles') }}
 ),
 
 clustered_features as (
@@ -158,9 +167,19 @@ directional_words as (
         false as is_phrase
     from segment_descriptors
     union all
-    select higher_phrase, feature_name, 1, true from feature_labels
+    select
+        higher_phrase as word,
+        feature_name,
+        1 as direction,
+        true as is_phrase
+    from feature_labels
     union all
-    select lower_phrase, feature_name, -1, true from feature_labels
+    select
+        lower_phrase as word,
+        feature_name,
+        -1 as direction,
+        true as is_phrase
+    from feature_labels
 ),
 
 phrase_pattern as (
@@ -195,8 +214,10 @@ found_words as (
         on
             directional_words.direction != 0
             and regexp_matches(
-                case when directional_words.is_phrase then name_texts.full_text
-                    else name_texts.descriptor_text end,
+                case
+                    when directional_words.is_phrase then name_texts.full_text
+                    else name_texts.descriptor_text
+                end,
                 '(^|[^a-z-])' || regexp_escape(directional_words.word) || '([^a-z-]|$)'
             )
 ),
@@ -217,17 +238,29 @@ word_checks as (
             from name_texts as other_names
             inner join segment_profiles as other
                 on other_names.cluster_id = other.cluster_id
+            inner join cluster_spreads as other_spread
+                on
+                    other.cluster_id = other_spread.cluster_id
+                    and other.feature_name = other_spread.feature_name
             where
                 other_names.base_segment_name = found_words.base_segment_name
                 and other_names.cluster_id != found_words.cluster_id
                 and other.feature_name = found_words.feature_name
-                and found_words.direction * (own.z_score - other.z_score) >= {{ material_z }}
+                and found_words.direction * (own.z_score - other.z_score)
+                / coalesce(nullif(sqrt(
+                    (power(own_spread.relative_spread, 2) + power(other_spread.relative_spread, 2))
+                    / 2
+                ), 0), 1e-9) >= {{ material_z }}
         ) as is_material
     from found_words
     left join segment_profiles as own
         on
             found_words.cluster_id = own.cluster_id
             and found_words.feature_name = own.feature_name
+    left join cluster_spreads as own_spread
+        on
+            found_words.cluster_id = own_spread.cluster_id
+            and found_words.feature_name = own_spread.feature_name
 ),
 
 false_words as (
