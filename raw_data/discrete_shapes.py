@@ -1,6 +1,7 @@
 """A stress set of discrete shapes the persona generator never makes, to the raw data contract.
 
     python -m raw_data.discrete_shapes --customers 20000 --seed 3 --out /tmp/discrete
+    python -m raw_data.discrete_shapes --no-purchases --out /tmp/discrete_lender
 
 Every column a real lender's or shop's file often has in whole steps: ages in whole
 years (a quarter of them rounded to a multiple of five), incomes in round 5,000s,
@@ -127,10 +128,16 @@ def to_raw_contract(frame: pd.DataFrame, purchases: pd.DataFrame) -> dict[str, p
     }
 
 
-def generate(customers: int, seed: int, out: Path) -> list[Path]:
-    """Write the three contract CSV files and truth.csv (each customer's kind) into `out`."""
+def generate(customers: int, seed: int, out: Path, *, purchases: bool = True) -> list[Path]:
+    """Write the three contract CSV files and truth.csv (each customer's kind) into `out`.
+
+    Without `purchases` the transactions file is header only: a lender's file, whose
+    usable features are all whole steps.
+    """
     frame = draw_customers(customers, seed)
-    written = write_contract(tables=to_raw_contract(frame, purchase_rows(frame, seed)), out_dir=out)
+    lines = purchase_rows(frame, seed)
+    tables = to_raw_contract(frame, lines if purchases else lines.iloc[:0])
+    written = write_contract(tables=tables, out_dir=out)
     truth = out / "truth.csv"
     frame[["customer_id", "kind"]].to_csv(truth, index=False, lineterminator="\n")
     return [*written, truth]
@@ -141,10 +148,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--customers", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument(
+        "--no-purchases", action="store_true", help="a lender's file: no transactions"
+    )
     args = parser.parse_args(argv)
     if args.customers < 1:
         parser.error("--customers must be at least 1")
-    for path in generate(args.customers, args.seed, args.out):
+    for path in generate(args.customers, args.seed, args.out, purchases=not args.no_purchases):
         print(path, file=sys.stderr)
     return 0
 
