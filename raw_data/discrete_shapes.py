@@ -1,7 +1,8 @@
 """A stress set of discrete shapes the persona generator never makes, to the raw data contract.
 
     python -m raw_data.discrete_shapes --customers 20000 --seed 3 --out /tmp/discrete
-    python -m raw_data.discrete_shapes --no-purchases --out /tmp/discrete_lender
+    python -m raw_data.discrete_shapes --shape lender --out /tmp/discrete_lender
+    python -m raw_data.discrete_shapes --shape bank --out /tmp/discrete_bank
 
 Every column a real lender's or shop's file often has in whole steps: ages in whole
 years (a quarter of them rounded to a multiple of five), incomes in round 5,000s,
@@ -128,15 +129,40 @@ def to_raw_contract(frame: pd.DataFrame, purchases: pd.DataFrame) -> dict[str, p
     }
 
 
-def generate(customers: int, seed: int, out: Path, *, purchases: bool = True) -> list[Path]:
+# What each shape keeps: "full" every file, "lender" no purchases, "bank" a bank's client
+# file whose usable features come down to an age in whole years and a flag (any missed
+# payment), the shape that once made one segment per year of age.
+SHAPES = ("full", "lender", "bank")
+
+
+def bank_file(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The tables cut to a bank's client file: ages, and whether any payment was missed."""
+    credit = tables["credit_profiles"].copy()
+    missed = pd.to_numeric(credit["missed_payments_12m"])
+    credit["missed_payments_12m"] = (missed > 0).astype(int).astype(str)
+    credit[["credit_limit", "balance", "credit_score"]] = ""
+    demographics = tables["demographics"].copy()
+    demographics[["annual_income", "signup_date"]] = ""
+    return {
+        "transactions": tables["transactions"].iloc[:0],
+        "demographics": demographics,
+        "credit_profiles": credit,
+    }
+
+
+def generate(customers: int, seed: int, out: Path, *, shape: str = "full") -> list[Path]:
     """Write the three contract CSV files and truth.csv (each customer's kind) into `out`.
 
-    Without `purchases` the transactions file is header only: a lender's file, whose
-    usable features are all whole steps.
+    `shape` is one of SHAPES: every file, a lender's file without purchases, or a
+    bank's client file of ages and a flag.
     """
+    if shape not in SHAPES:
+        raise ValueError(f"shape {shape!r} is not one of {', '.join(SHAPES)}")
     frame = draw_customers(customers, seed)
     lines = purchase_rows(frame, seed)
-    tables = to_raw_contract(frame, lines if purchases else lines.iloc[:0])
+    tables = to_raw_contract(frame, lines if shape == "full" else lines.iloc[:0])
+    if shape == "bank":
+        tables = bank_file(tables)
     written = write_contract(tables=tables, out_dir=out)
     truth = out / "truth.csv"
     frame[["customer_id", "kind"]].to_csv(truth, index=False, lineterminator="\n")
@@ -148,13 +174,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--customers", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument(
-        "--no-purchases", action="store_true", help="a lender's file: no transactions"
-    )
+    parser.add_argument("--shape", choices=SHAPES, default="full")
     args = parser.parse_args(argv)
     if args.customers < 1:
         parser.error("--customers must be at least 1")
-    for path in generate(args.customers, args.seed, args.out, purchases=not args.no_purchases):
+    for path in generate(args.customers, args.seed, args.out, shape=args.shape):
         print(path, file=sys.stderr)
     return 0
 

@@ -193,5 +193,9 @@ def test_the_discrete_stress_set_is_reproducible_and_discrete(tmp_path: Path) ->
     lines = pd.read_csv(tmp_path / "a" / "transactions.csv")
     assert (lines["amount"] % 10 == 0).all()
     assert (pd.to_datetime(lines["transaction_date"]).dt.day == 1).all()
-    lender = discrete_shapes.generate(300, 3, tmp_path / "c", purchases=False)
+    lender = discrete_shapes.generate(300, 3, tmp_path / "c", shape="lender")
     assert pd.read_csv(lender[0]).empty, "a lender's file has no purchases"
+    bank = discrete_shapes.generate(300, 3, tmp_path / "d", shape="bank")
+    flags = pd.read_csv(bank[2])
+    assert set(flags["missed_payments_12m"]) == {0, 1}
+    assert flags[["credit_limit", "balance", "credit_score"]].isna().all().all()
