@@ -298,10 +298,15 @@ def _lines(value: object) -> list[str]:
     if isinstance(value, dict):
         return [f"{key}: {_inline(item)}" for key, item in value.items()]
     if isinstance(value, list | tuple | np.ndarray):
-        if any(isinstance(item, dict) for item in value):
+        # Objects and sentences (warnings) one to a line; short names joined.
+        if any(isinstance(item, dict) or len(str(item)) > LONG_ITEM for item in value):
             return [_inline(item) for item in value]
         return [", ".join(_inline(item) for item in value)]
     return [_inline(value)]
+
+
+# A list item longer than this (a warning, a note) gets a line of its own.
+LONG_ITEM = 40
 
 
 def _inline(value: object) -> str:

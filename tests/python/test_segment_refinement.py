@@ -203,7 +203,11 @@ def test_whole_years_never_make_one_segment_per_year():
             "has_overdraft": (rng.random(n) < 0.2).astype(int),
         }
     )
-    config = clustering_config(features=("age_years", "has_overdraft"), stability_resamples=0)
+    config = clustering_config(
+        features=("age_years", "has_overdraft"),
+        stability_resamples=0,
+        selection=replace(RULES, heap_min_share=0.005, discrete_share=0.5),
+    )
     result = cluster_customers(frame, config)
     labels = result.assignments.set_index("customer_id")["cluster_id"]
     assert result.diagnostics["feature_transforms"]["age_years"] == "rank"
