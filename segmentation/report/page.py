@@ -62,8 +62,8 @@ def counted(count: int, noun: str) -> str:
 
 
 def _share(value: float) -> str:
-    """A share as a percentage; small ones keep a decimal so they do not read as 0%."""
-    return f"{value:.1%}" if abs(value) < 0.01 else f"{value:.0%}"
+    """A share as a percentage with one decimal, as the segment table shows it."""
+    return f"{value:.1%}"
 
 
 def stated_means(

@@ -156,7 +156,7 @@ def test_description_names_the_strongest_differences_in_the_right_direction() ->
     segment = data.summary.iloc[1]
     profile = data.profiles.loc[data.profiles["segment_name"] == "Dormant Customers"]
     text = report_page.describe_segment(segment, profile, feature_labels=data.feature_labels)
-    assert text.startswith("Dormant Customers: 30 customers (30% of all)")
+    assert text.startswith("Dormant Customers: 30 customers (30.0% of all)")
     assert "days since last purchase well above average" in text
     assert "purchases below average" in text
     assert "days as a customer" not in text, "a z-score of 0.2 is not a trait"
@@ -314,7 +314,7 @@ def test_one_customer_in_one_segment_reads_in_the_singular() -> None:
     text = report_page.describe_segment(
         data.summary.iloc[0], data.profiles.iloc[:0], feature_labels=data.feature_labels
     )
-    assert text.startswith("Frequent Shoppers: 1 customer (100% of all)")
+    assert text.startswith("Frequent Shoppers: 1 customer (100.0% of all)")
     assert "1 customers" not in page and "1 segments" not in page
 
 
