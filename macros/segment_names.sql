@@ -33,6 +33,7 @@
         {%- set leader_mean, leader_median = 'leader.feature_mean', 'leader.feature_median' -%}
     {%- endif -%}
     {%- set direction = 'sign(' ~ gap ~ ')' -%}
+    {%- set against_leader = 'false' if leader_column is none else 'true' -%}
     select
         {{ groups }}.cluster_id,
         own.feature_name as difference_feature,
@@ -59,9 +60,7 @@
         {{ groups }}.{{ condition }}
         and (
             name_features.feature_name is null
-            {% if leader_column is not none -%}
-                or name_features.direction = {{ direction }}
-            {%- endif %}
+            or ({{ against_leader }} and name_features.direction = {{ direction }})
         )
         and not list_contains({{ skip_features }}, own.feature_name)
         and abs({{ effect }}) >= {{ var('segment_material_z') }}
