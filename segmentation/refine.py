@@ -32,7 +32,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.spatial import cKDTree
-from sklearn.cluster import DBSCAN, KMeans
+from sklearn.cluster import KMeans
+
+from segmentation.clustering.distinct import dbscan_labels
 
 NOISE = -1
 ORIGIN_DBSCAN = 0
@@ -183,17 +185,20 @@ def featureless(matrix: np.ndarray, labels: np.ndarray, cluster: int) -> bool:
 
 
 def split_by_density(
-    points: np.ndarray, eps: float, min_samples: int, minimum: int
+    points: np.ndarray, eps: float, min_samples: int, minimum: int, eps_floor: float = 0.0
 ) -> np.ndarray | None:
     """Sub-labels from DBSCAN at a finer eps inside one segment, or None if it finds no split.
 
     The coarsest finer eps that yields two or more sub-clusters of at least
     `minimum` customers, together covering MIN_SPLIT_COVERAGE of the segment,
     wins; its leftover customers join their nearest large sub-cluster, so the
-    split moves no one to noise.
+    split moves no one to noise. No eps below `eps_floor` is tried: it would
+    cut a ranked column between adjacent values.
     """
     for factor in SPLIT_EPS_FACTORS:
-        sub = DBSCAN(eps=eps * factor, min_samples=min_samples, n_jobs=-1).fit_predict(points)
+        if eps * factor < eps_floor:
+            break
+        sub, _ = dbscan_labels(points, eps * factor, min_samples)
         sizes = cluster_sizes(sub)
         large = [c for c, size in sizes.items() if size >= minimum]
         covered = sum(sizes[c] for c in large)
@@ -231,6 +236,7 @@ def split_first_splittable(
     unsplittable: set[int],
     random_state: int,
     steps: list[dict],
+    eps_floor: float = 0.0,
 ) -> bool:
     """Split the first of `candidates` that can be split, in place; False when none can."""
     for cluster in candidates:
@@ -238,7 +244,7 @@ def split_first_splittable(
             continue
         rows = np.flatnonzero(labels == cluster)
         points = matrix[rows]
-        sub = split_by_density(points, eps, min_samples, minimum)
+        sub = split_by_density(points, eps, min_samples, minimum, eps_floor)
         origin = ORIGIN_DBSCAN_SPLIT
         if sub is None:
             sub = split_by_bisection(points, minimum, random_state)
@@ -283,8 +289,12 @@ def refine_segments(
     min_samples: int,
     limits: SegmentLimits,
     random_state: int,
+    eps_floor: float = 0.0,
 ) -> Refinement:
-    """Merge, split and cap DBSCAN's clusters into usable segments (see the module docstring)."""
+    """Merge, split and cap DBSCAN's clusters into usable segments (see the module docstring).
+
+    `eps_floor` bounds the finer eps of a density split from below (see `split_by_density`).
+    """
     n = len(labels)
     steps: list[dict] = []
     minimum = min_size(n, limits.min_share)
@@ -322,6 +332,7 @@ def refine_segments(
             unsplittable=unsplittable,
             random_state=random_state,
             steps=steps,
+            eps_floor=eps_floor,
         ):
             break
     while len(cluster_sizes(labels)) > limits.max_segments:

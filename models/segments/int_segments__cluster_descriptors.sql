@@ -8,6 +8,15 @@ segment_descriptors as (
     select * from {{ ref('segment_descriptors') }}
 ),
 
+clustering_diagnostics as (
+    select * from {{ ref('clustering_diagnostics') }}
+),
+
+clustered_features as (
+    select unnest(features_used) as feature_name
+    from clustering_diagnostics
+),
+
 descriptor_checks as (
     select
         cluster_profiles.cluster_id,
@@ -23,6 +32,17 @@ descriptor_checks as (
             'segment_descriptors.z_operator',
             'segment_descriptors.z_threshold'
         ) }} as z_holds,
+        {{ difference_holds(
+            claimed_direction('segment_descriptors.z_operator', 'segment_descriptors.z_threshold'),
+            'cluster_profiles.feature_mean',
+            'cluster_profiles.population_mean',
+            'cluster_profiles.feature_median',
+            'cluster_profiles.population_median'
+        ) }} as holds_on_mean_and_median,
+        -- A feature the clustering did not use describes a segment only when its own
+        -- difference is material.
+        clustered_features.feature_name is not null
+        or abs(cluster_profiles.z_score) >= {{ var('segment_material_z') }} as is_material,
         case segment_descriptors.statistic
             when 'feature_median' then cluster_profiles.feature_median
             when 'feature_mean' then cluster_profiles.feature_mean
@@ -33,6 +53,8 @@ descriptor_checks as (
     from segment_descriptors
     inner join cluster_profiles
         on segment_descriptors.feature = cluster_profiles.feature_name
+    left join clustered_features
+        on segment_descriptors.feature = clustered_features.feature_name
 ),
 
 held_descriptors as (
@@ -48,6 +70,8 @@ held_descriptors as (
     from descriptor_checks
     where
         coalesce(z_holds, false)
+        and coalesce(holds_on_mean_and_median, false)
+        and coalesce(is_material, false)
         and (
             statistic is null
             or coalesce(

@@ -4,13 +4,17 @@ plain_names as (
     select * from {{ ref('int_segments__plain_names') }}
 ),
 
--- This and feature_labels are read by macro segment_difference_phrases.
+-- This, feature_labels and name_features are read by macro segment_difference_phrases.
 cluster_profiles as (
     select * from {{ ref('int_segments__cluster_profiles') }}
 ),
 
 feature_labels as (
     select * from {{ ref('feature_labels') }}
+),
+
+name_features as (
+    select * from {{ ref('int_segments__name_features') }}
 ),
 
 name_groups as (
@@ -29,11 +33,8 @@ qualified as (
     select
         name_groups.*,
         differences.difference_feature,
-        name_groups.plain_name || case
-            when differences.difference_phrase is not null
-                then ' (' || differences.difference_phrase || ')'
-            else ''
-        end as once_qualified_name
+        {{ qualified_with('name_groups.plain_name', 'name_groups.plain_name',
+            'differences.difference_phrase') }} as once_qualified_name
     from name_groups
     left join differences
         on name_groups.cluster_id = differences.cluster_id
@@ -53,35 +54,56 @@ qualified_groups as (
 second_differences as (
     {{ segment_difference_phrases(
         'qualified_groups', 'qualified_leader_cluster_id', 'qualified_rank > 1',
-        skip_feature='qualified_groups.difference_feature'
+        skip_features='[qualified_groups.difference_feature]'
     ) }}
 ),
 
 twice_qualified as (
     select
         qualified_groups.*,
-        case
-            when second_differences.difference_phrase is null
-                then qualified_groups.once_qualified_name
-            when qualified_groups.once_qualified_name = qualified_groups.plain_name
-                then
-                    qualified_groups.plain_name
-                    || ' (' || second_differences.difference_phrase || ')'
-            else
-                rtrim(qualified_groups.once_qualified_name, ')')
-                || ', ' || second_differences.difference_phrase || ')'
-        end as qualified_name
+        second_differences.difference_feature as second_feature,
+        {{ qualified_with('qualified_groups.once_qualified_name', 'qualified_groups.plain_name',
+            'second_differences.difference_phrase') }} as twice_qualified_name
     from qualified_groups
     left join second_differences
         on qualified_groups.cluster_id = second_differences.cluster_id
 ),
 
--- Should two clusters still share a name, a number follows.
+twice_qualified_groups as (
+    select
+        *,
+        {{ same_name_rank('twice_qualified_name', 'twice_qualified_rank') }}
+    from twice_qualified
+),
+
+-- Still alike: the smaller says how it differs from the population, on a feature no
+-- phrase of its name used yet.
+population_differences as (
+    {{ segment_difference_phrases(
+        'twice_qualified_groups', none, 'twice_qualified_rank > 1',
+        skip_features='[twice_qualified_groups.difference_feature, '
+            ~ 'twice_qualified_groups.second_feature]'
+    ) }}
+),
+
+-- Should two clusters still share a name, a number follows, and the name-truth test
+-- (tests/segments/assert_segment_names_hold_on_profiles.sql) fails the build.
 collisions as (
+    select
+        twice_qualified_groups.*,
+        {{ qualified_with('twice_qualified_groups.twice_qualified_name',
+            'twice_qualified_groups.plain_name', 'population_differences.difference_phrase')
+        }} as qualified_name
+    from twice_qualified_groups
+    left join population_differences
+        on twice_qualified_groups.cluster_id = population_differences.cluster_id
+),
+
+numbered as (
     select
         *,
         {{ same_name_rank('qualified_name', 'collision_rank') }}
-    from twice_qualified
+    from collisions
 ),
 
 final as (
@@ -97,7 +119,7 @@ final as (
         matched_rule_priority,
         name_descriptors,
         marketing_action
-    from collisions
+    from numbered
 )
 
 select * from final

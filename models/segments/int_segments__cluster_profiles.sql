@@ -27,14 +27,16 @@ cluster_sizes as (
 ),
 
 -- Each cluster's statistics and the population's (the grouping set without cluster_id) in
--- one pass over the customers.
+-- one pass over the customers, from exact sums (macros/exact_statistics.sql), so reruns
+-- give the same bits.
 wide_stats as (
     select
         {% for feature_name in feature_names %}
             count(feature_{{ loop.index }}) as customers_with_value_{{ loop.index }},
-            avg(feature_{{ loop.index }}) as feature_mean_{{ loop.index }},
-            avg(winsorised_{{ loop.index }}) as winsorised_mean_{{ loop.index }},
-            stddev_pop(winsorised_{{ loop.index }}) as winsorised_stddev_{{ loop.index }},
+            {{ exact_avg('feature_' ~ loop.index) }} as feature_mean_{{ loop.index }},
+            {{ exact_avg('winsorised_' ~ loop.index) }} as winsorised_mean_{{ loop.index }},
+            {{ exact_stddev_pop('winsorised_' ~ loop.index) }}
+                as winsorised_stddev_{{ loop.index }},
         {% endfor %}
         grouping(cluster_id) = 1 as is_population,
         cluster_id
@@ -91,7 +93,13 @@ final as (
             (cluster_stats.winsorised_mean - population_stats.winsorised_mean)
             / nullif(population_stats.winsorised_stddev, 0),
             {{ decimals }}
-        ) as z_score
+        ) as z_score,
+        -- The cluster's own spread in the same units, so two clusters can be compared
+        -- against their own spreads (macro segment_difference_phrases).
+        round(
+            cluster_stats.winsorised_stddev / nullif(population_stats.winsorised_stddev, 0),
+            {{ decimals }}
+        ) as relative_spread
     from long_stats as cluster_stats
     inner join cluster_sizes
         on cluster_stats.cluster_id = cluster_sizes.cluster_id

@@ -26,6 +26,13 @@ rule_conditions as (
         segment_rules.segment_name,
         {{ seed_condition_holds(
             'cluster_profiles.z_score', 'segment_rules.operator', 'segment_rules.threshold'
+        ) }}
+        and {{ difference_holds(
+            claimed_direction('segment_rules.operator', 'segment_rules.threshold'),
+            'cluster_profiles.feature_mean',
+            'cluster_profiles.population_mean',
+            'cluster_profiles.feature_median',
+            'cluster_profiles.population_median'
         ) }} as condition_holds
     from clusters
     cross join segment_rules

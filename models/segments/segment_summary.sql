@@ -57,8 +57,8 @@ segment_customers as (
         count(*) as customers,
         median(recency_days) as median_recency_days,
         avg(frequency) as avg_frequency,
-        -- Rounded: a sum of doubles varies in its last bits with thread order.
-        round(avg(credit_utilisation), {{ var('segment_stat_decimals') }})
+        -- From an exact sum: a sum of doubles varies in its last bits with thread order.
+        round({{ exact_avg('credit_utilisation') }}, {{ var('segment_stat_decimals') }})
             as avg_credit_utilisation,
         avg(missed_payments_12m) as avg_missed_payments_12m
     from customer_segments

@@ -9,7 +9,9 @@ has the same functions: `load`, `to_raw_contract`, `convert`, `customer_ids` and
 from raw_data.converters import (
     arasel_orders,
     completejourney,
+    islr_caravan,
     islr_credit,
+    modeldata_credit,
     uci_taiwan_credit,
 )
 
@@ -18,4 +20,6 @@ CONVERTERS = {
     "uci_taiwan_credit": uci_taiwan_credit,
     "islr_credit": islr_credit,
     "arasel_orders": arasel_orders,
+    "islr_caravan": islr_caravan,
+    "modeldata_credit": modeldata_credit,
 }

@@ -75,6 +75,8 @@ class ClusteringConfig:
                 max_rank_correlation=read("feature_max_rank_correlation", float),
                 min_primary_features=read("feature_min_primary", int),
                 flag_zero_share=read("feature_flag_zero_share", float),
+                heap_min_share=read("feature_heap_min_share", float),
+                discrete_share=read("feature_discrete_share", float),
             ),
             stability_resamples=read("segment_stability_resamples", int),
             stability_rows=read("segment_stability_rows", int),

@@ -9,13 +9,15 @@ from collections.abc import Callable
 import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
-from sklearn.cluster import DBSCAN
 
+from segmentation.clustering.distinct import dbscan_labels
 from segmentation.clustering.sampling import scale_min_samples
 from segmentation.refine import NOISE, SegmentLimits, refine_segments
 
 
-def dbscan_from_graph(graph: sparse.csr_matrix, eps: float, min_samples: int) -> np.ndarray:
+def dbscan_from_graph(
+    graph: sparse.csr_matrix, eps: float, min_samples: int, weights: np.ndarray | None = None
+) -> np.ndarray:
     """DBSCAN labels from a precomputed radius graph (self excluded) built at a radius >= eps.
 
     The search runs DBSCAN for many (eps, min_samples) pairs on one graph;
@@ -23,14 +25,17 @@ def dbscan_from_graph(graph: sparse.csr_matrix, eps: float, min_samples: int) ->
     be most of the search's time. Here cores are rows with enough
     neighbours within eps, clusters are connected components of the
     core-to-core edges, and a border point joins its nearest core neighbour.
+    `weights` counts the customers each row stands for (the graph is then
+    over distinct rows, segmentation.clustering.distinct); None is one each.
     """
     n = graph.shape[0]
+    weights = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
     rows = np.repeat(np.arange(n), np.diff(graph.indptr))
     # One list of positions taken from three arrays rather than three boolean masks
     # over every edge of the graph: this runs once per search candidate.
     within = np.flatnonzero(graph.data <= eps)
     rows, cols, dist = rows.take(within), graph.indices.take(within), graph.data.take(within)
-    core = np.bincount(rows, minlength=n) + 1 >= min_samples
+    core = np.bincount(rows, weights=weights[cols], minlength=n) + weights >= min_samples
     labels = np.full(n, NOISE, dtype=np.int64)
     if not core.any():
         return labels
@@ -58,18 +63,21 @@ def dbscan_from_graph(graph: sparse.csr_matrix, eps: float, min_samples: int) ->
 def fit_dbscan(matrix: np.ndarray, eps: float, min_samples: int) -> tuple[np.ndarray, np.ndarray]:
     """Exact DBSCAN: labels and a core-point mask, for the rows given.
 
-    The radius query is most of the fit, so it runs on every core (n_jobs=-1);
-    the labels are those of one core, because the rows are split into chunks
-    whose neighbourhoods are joined back in order.
+    Run over the distinct rows with their counts as weights
+    (segmentation.clustering.distinct), so a heap of identical customers costs
+    one neighbourhood, not one per customer.
     """
-    model = DBSCAN(eps=eps, min_samples=min_samples, n_jobs=-1).fit(matrix)
-    core = np.zeros(len(matrix), dtype=bool)
-    core[model.core_sample_indices_] = True
-    return model.labels_.astype(np.int64), core
+    return dbscan_labels(matrix, eps, min_samples)
 
 
 def segment_procedure(
-    *, eps: float, min_samples: int, reference_rows: int, limits: SegmentLimits, random_state: int
+    *,
+    eps: float,
+    min_samples: int,
+    reference_rows: int,
+    limits: SegmentLimits,
+    random_state: int,
+    eps_floor: float = 0.0,
 ) -> Callable[[np.ndarray], np.ndarray]:
     """The whole segmentation (DBSCAN, then refinement) as a function of a matrix.
 
@@ -87,6 +95,7 @@ def segment_procedure(
             min_samples=k,
             limits=limits,
             random_state=random_state,
+            eps_floor=eps_floor,
         ).labels
 
     return run

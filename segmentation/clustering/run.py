@@ -34,6 +34,7 @@ from segmentation.clustering.output import (
 from segmentation.clustering.quality import evaluate_labels, quality_fields
 from segmentation.clustering.sampling import FitRows, fit_rows, scale_min_samples, stable_sample
 from segmentation.clustering.search import ParameterChoice, choose_parameters
+from segmentation.features.selection import few_features_note
 from segmentation.features.source import CustomerFeatures, read_features
 from segmentation.refine import NOISE, refine_segments
 from segmentation.stability import subset_stability
@@ -113,7 +114,10 @@ def cluster_relation(relation, config: ClusteringConfig) -> ClusteringResult:
     )
     # The sample's steps (search, fit, refinement, stability) run in float64 on
     # a copy of at most sample_rows rows; only the whole matrix stays float32.
-    choice = choose_parameters(matrix[rows.search].astype(np.float64), config, len(matrix))
+    eps_floor = data.matrix.eps_floor
+    choice = choose_parameters(
+        matrix[rows.search].astype(np.float64), config, len(matrix), eps_floor
+    )
     fit_min_samples = scale_min_samples(choice.search_min_samples, len(rows.search), len(rows.fit))
     clock.lap("search_seconds")
 
@@ -128,6 +132,7 @@ def cluster_relation(relation, config: ClusteringConfig) -> ClusteringResult:
         min_samples=fit_min_samples,
         limits=config.limits,
         random_state=config.random_state,
+        eps_floor=eps_floor,
     )
     clock.lap("refine_seconds")
 
@@ -139,6 +144,7 @@ def cluster_relation(relation, config: ClusteringConfig) -> ClusteringResult:
         min_samples=fit_min_samples,
         reference_rows=len(rows.fit),
         config=config,
+        eps_floor=eps_floor,
     )
     clock.lap("stability_seconds")
 
@@ -190,10 +196,16 @@ def empty_result(diagnostics: dict, clock: StepClock) -> ClusteringResult:
 
 def feature_diagnostics(data: CustomerFeatures) -> dict:
     """Which features were used, which left out and why, and how each entered the distance."""
+    note = few_features_note(data.selection)
+    if note is not None:
+        logger.warning("%s", note)
     return {
         "features_used": list(data.selection.used),
         "features_dropped": data.selection.dropped,
         "feature_transforms": data.selection.transforms,
+        "feature_note": note,
+        "lattice_share": data.selection.lattice_share,
+        "eps_floor": round(data.matrix.eps_floor, 6),
         "log_transformed": list(data.matrix.log_transformed),
         "imputed_values": data.matrix.imputed_counts,
     }
@@ -225,6 +237,7 @@ def measure_stability(
     min_samples: int,
     reference_rows: int,
     config: ClusteringConfig,
+    eps_floor: float = 0.0,
 ) -> dict[int, float]:
     """Each segment's mean Jaccard over subsets reclustered by the whole procedure."""
     procedure = segment_procedure(
@@ -233,6 +246,7 @@ def measure_stability(
         reference_rows=reference_rows,
         limits=config.limits,
         random_state=config.random_state,
+        eps_floor=eps_floor,
     )
     return subset_stability(
         matrix,

@@ -16,6 +16,7 @@ import numpy as np
 from sklearn.neighbors import NearestNeighbors, radius_neighbors_graph
 
 from segmentation.clustering.config import ClusteringConfig
+from segmentation.clustering.distinct import distinct_rows
 from segmentation.clustering.fit import dbscan_from_graph
 from segmentation.clustering.quality import ClusterQuality, evaluate_labels
 from segmentation.clustering.sampling import scale_min_samples
@@ -66,18 +67,22 @@ def min_samples_candidates(dimensions: int, rows: int) -> list[int]:
     return sorted(k for k in candidates if k < rows) or [max(2, min(rows - 1, base))]
 
 
-def eps_candidates(k_distances: np.ndarray) -> list[float]:
+def eps_candidates(k_distances: np.ndarray, eps_floor: float = 0.0) -> list[float]:
     """eps values around the k-distance knee plus upper quantiles of the curve.
 
     The knee alone often merges everything into one giant cluster, so the
     search also tries quantiles that leave between 1% and 20% of points out of
-    the cores, and scaled versions of the knee.
+    the cores, and scaled versions of the knee. None is below `eps_floor`
+    (the gap between adjacent values of a ranked column): a candidate under
+    it is raised to it.
     """
     ordered = np.sort(k_distances)
     knee = knee_value(ordered)
     quantiles = np.quantile(ordered, [0.80, 0.85, 0.90, 0.94, 0.97, 0.99])
     values = {float(v) for v in quantiles} | {knee * f for f in (0.8, 1.0, 1.25)}
-    return sorted(round(v, 6) for v in values if v > 0)
+    floor = round(float(eps_floor), 6)
+    raised = {max(round(v, 6), floor) for v in values}
+    return sorted(v for v in raised if v > 0)
 
 
 def segment_count(labels: np.ndarray, min_share: float) -> int:
@@ -113,19 +118,19 @@ def search_score(
 
 
 def choose_parameters(
-    search_matrix: np.ndarray, config: ClusteringConfig, total_rows: int
+    search_matrix: np.ndarray, config: ClusteringConfig, total_rows: int, eps_floor: float = 0.0
 ) -> ParameterChoice:
     """Pick eps and min_samples (in search-sample terms) unless both are set as vars.
 
     Start from the k-distance curve of each candidate min_samples, try eps
-    values around its knee, run DBSCAN on the search sample for each pair
-    (one sparse neighbourhood graph at the largest eps serves every run) and
-    keep the best by `search_score`.
+    values around its knee (never below `eps_floor`), run DBSCAN on the
+    search sample for each pair (one sparse neighbourhood graph at the
+    largest eps serves every run) and keep the best by `search_score`.
     """
     ks = min_samples_to_try(search_matrix, config.min_samples, total_rows)
     if config.eps is not None and config.min_samples is not None:
         return ParameterChoice(config.eps, ks[0], "vars")
-    grid = candidate_grid(search_matrix, ks, config.eps, config.random_state)
+    grid = candidate_grid(search_matrix, ks, config.eps, config.random_state, eps_floor)
     rank, eps, k = best_candidate(search_matrix, grid, config.limits, config.random_state)
     source = "search" if config.eps is None and config.min_samples is None else "search_partial"
     if rank[0] == 0:
@@ -153,7 +158,11 @@ def min_samples_to_try(
 
 
 def candidate_grid(
-    search_matrix: np.ndarray, ks: list[int], eps: float | None, random_state: int
+    search_matrix: np.ndarray,
+    ks: list[int],
+    eps: float | None,
+    random_state: int,
+    eps_floor: float = 0.0,
 ) -> list[tuple[float, int]]:
     """(eps, min_samples) pairs to run: the eps var, or candidates from each k-distance curve."""
     neighbours = NearestNeighbors(n_neighbors=max(ks)).fit(search_matrix)
@@ -161,7 +170,7 @@ def candidate_grid(
     grid = [
         (value, k)
         for k in ks
-        for value in ([eps] if eps is not None else eps_candidates(distances[:, k - 1]))
+        for value in ([eps] if eps is not None else eps_candidates(distances[:, k - 1], eps_floor))
     ]
     return bounded_grid(search_matrix, grid, random_state)
 
@@ -174,13 +183,15 @@ def best_candidate(
 ) -> tuple[tuple[int, float], float, int]:
     """DBSCAN on the search rows for each pair of the grid; the best (rank, eps, min_samples)."""
     max_eps = max(eps for eps, _ in grid)
-    graph = radius_neighbors_graph(search_matrix, radius=max_eps, mode="distance")
+    # Over distinct rows, weighted: a heap of identical customers is one node of the graph.
+    rows, index, counts = distinct_rows(search_matrix)
+    graph = radius_neighbors_graph(rows, radius=max_eps, mode="distance")
     # Sorted once here, every core-to-core graph cut from it comes out sorted
     # and connected_components skips re-sorting it on each of the runs below.
     graph.sort_indices()
     best: tuple[tuple[int, float], float, int] | None = None
     for eps, k in grid:
-        labels = dbscan_from_graph(graph, eps, k)
+        labels = dbscan_from_graph(graph, eps, k, counts)[index]
         quality = evaluate_labels(search_matrix, labels, SEARCH_SILHOUETTE_ROWS, random_state)
         rank = search_score(quality, segment_count(labels, limits.min_share), limits)
         logger.debug("eps=%.4f min_samples=%d -> %s rank=%s", eps, k, quality, rank)

@@ -38,13 +38,70 @@ IMPUTATION_RULES: dict[str, str] = {
 
 
 @dataclass(frozen=True)
+class RankLevels:
+    """A ranked column's distinct values and where each enters: the middle of its share.
+
+    `positions[i]` is the share of customers below `values[i]` plus half the
+    share at it, so a heap spans the customers it holds. Kept with the
+    column's scale so the same transform can be applied to customers who
+    were not there when it was fitted (a value between two levels falls
+    between their positions; one outside the range, at the nearer end).
+    """
+
+    values: tuple[float, ...] = ()
+    positions: tuple[float, ...] = ()
+
+    @classmethod
+    def of_counts(cls, values: np.ndarray, counts: np.ndarray) -> RankLevels:
+        """The levels from each distinct value (ascending) and how many customers hold it."""
+        if len(values) == 0:
+            return cls()
+        total = float(counts.sum())
+        below = np.concatenate(([0.0], np.cumsum(counts)[:-1]))
+        positions = (below + counts / 2.0) / total
+        return cls(tuple(float(v) for v in values), tuple(float(p) for p in positions))
+
+    @classmethod
+    def of(cls, values: np.ndarray) -> RankLevels:
+        """The levels of a column held in memory (no missing values left)."""
+        distinct, counts = np.unique(values, return_counts=True)
+        return cls.of_counts(distinct, counts)
+
+    def apply(self, values: np.ndarray) -> np.ndarray:
+        """Each value's position, interpolated between levels and clipped at the ends."""
+        if not self.values:
+            return np.zeros(len(values), dtype="float64")
+        return np.interp(values, self.values, self.positions)
+
+    def widest_gap(self) -> float:
+        """The largest distance between the positions of adjacent values (0 for one level)."""
+        return float(np.max(np.diff(self.positions))) if len(self.positions) > 1 else 0.0
+
+
+@dataclass(frozen=True)
 class FeatureMatrix:
-    """The scaled matrix, in the row order of the input, and how it was made."""
+    """The scaled matrix, in the row order of the input, and how it was made.
+
+    `scales` holds every fitted parameter of every column (fill, transform,
+    rank levels, centre, spread), so the same matrix can be made again for
+    other customers.
+    """
 
     values: np.ndarray
     features: tuple[str, ...]
     log_transformed: tuple[str, ...]
     imputed_counts: dict[str, int]
+    scales: tuple[ColumnScale, ...] = ()
+
+    @property
+    def eps_floor(self) -> float:
+        """The smallest eps that joins adjacent values of every ranked column, once scaled.
+
+        Below it DBSCAN would cut a whole-number column between neighbouring
+        values (segmentation.features.selection says why).
+        """
+        gaps = [s.levels.widest_gap() / s.std for s in self.scales if s.transform == "rank"]
+        return max(gaps, default=0.0)
 
 
 def signed_log1p(values: np.ndarray) -> np.ndarray:
@@ -66,21 +123,27 @@ def fill_value(*, rule: str, maximum: float | None, median: Callable[[], float])
     return float(median())
 
 
-def apply_transform(values: np.ndarray, transform: str) -> np.ndarray:
+def apply_transform(
+    values: np.ndarray, transform: str, levels: RankLevels | None = None
+) -> np.ndarray:
     """The column as it enters the distance, after imputation (see `choose_transform`)."""
     if transform == "flag":
         return (values > 0).astype("float64")
     if transform == "log":
         return signed_log1p(values)
+    if transform == "rank":
+        return (levels or RankLevels.of(values)).apply(values)
     return values
 
 
-def entered(values: np.ndarray, *, fill: float, transform: str) -> np.ndarray:
+def entered(
+    values: np.ndarray, *, fill: float, transform: str, levels: RankLevels | None = None
+) -> np.ndarray:
     """A column's values imputed, then transformed: what the distance sees before scaling.
 
     Imputation runs before the transform so a "max" fill stays the maximum after it.
     """
-    return apply_transform(np.where(np.isnan(values), fill, values), transform)
+    return apply_transform(np.where(np.isnan(values), fill, values), transform, levels)
 
 
 @dataclass(frozen=True)
@@ -128,6 +191,7 @@ class ColumnScale:
     transform: str
     mean: float = 0.0
     std: float = 1.0
+    levels: RankLevels = RankLevels()
 
 
 def scaled_chunk(
@@ -141,7 +205,9 @@ def scaled_chunk(
     """
     out = np.empty((rows, len(scales)), dtype=np.float32)
     for position, scale in enumerate(scales):
-        values = entered(columns[scale.name], fill=scale.fill, transform=scale.transform)
+        values = entered(
+            columns[scale.name], fill=scale.fill, transform=scale.transform, levels=scale.levels
+        )
         out[:, position] = (values - scale.mean) / scale.std
     return out
 
@@ -175,12 +241,18 @@ def build_matrix(
             maximum=profile_values(values).maximum,
             median=lambda values=values: float(np.nanmedian(values)),
         )
-        moments = Moments.of(entered(values, fill=fill, transform=transform))
-        scales.append(ColumnScale(name, fill, transform, moments.mean, moments.std))
+        levels = (
+            RankLevels.of(np.where(np.isnan(values), fill, values))
+            if transform == "rank"
+            else RankLevels()
+        )
+        moments = Moments.of(entered(values, fill=fill, transform=transform, levels=levels))
+        scales.append(ColumnScale(name, fill, transform, moments.mean, moments.std, levels))
     imputed = {name: int(np.isnan(values).sum()) for name, values in columns.items()}
     return FeatureMatrix(
         values=scaled_chunk(columns, tuple(scales), rows=len(frame)),
         features=tuple(features),
         log_transformed=tuple(s.name for s in scales if s.transform == "log"),
         imputed_counts={name: count for name, count in imputed.items() if count},
+        scales=tuple(scales),
     )

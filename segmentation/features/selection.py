@@ -5,6 +5,20 @@ with purchases only, a lender with credit files only, or both): see
 `choose_features`. Each column's transform (binary, flag, log, linear) is
 chosen here too, from the same evenly spaced rows; segmentation.features.scaling
 applies it.
+
+Real files are often discrete: ages in whole years, counts of 0 to 5, scores in
+steps, amounts in round sums. Where the chosen columns together leave most
+customers on heaps of identical points (`lattice_share`, a density check on
+the distinct points), DBSCAN, which measures density, would call every
+populated point a dense cluster of its own (one segment per year of age).
+Then each heaped column enters by rank ("rank"): each value at the middle of
+the share of customers at or below it, so a heap is as wide as the customers
+it holds and no value is denser than another, and the clustering never uses
+an eps below the gap between adjacent values of a ranked column
+(`FeatureMatrix.eps_floor`), so it cannot cut between neighbouring values;
+binary and "any or none" columns still separate groups, and the refinement's
+bisections cut the rest. Where a continuous column spreads the customers out,
+the heaps are no lattice and every column keeps its transform.
 """
 
 from __future__ import annotations
@@ -75,6 +89,8 @@ class SelectionRules:
     max_rank_correlation: float
     min_primary_features: int
     flag_zero_share: float
+    heap_min_share: float
+    discrete_share: float
 
 
 @dataclass(frozen=True)
@@ -84,6 +100,8 @@ class FeatureSelection:
     used: tuple[str, ...]
     dropped: dict[str, str] = field(default_factory=dict)
     transforms: dict[str, str] = field(default_factory=dict)
+    # The share of customers on heaps of identical points over the used columns.
+    lattice_share: float = 0.0
 
 
 class FeatureConfigError(ValueError):
@@ -120,8 +138,66 @@ def evenly_spaced(values: np.ndarray, rows: int = SELECTION_ROWS) -> np.ndarray:
     return values[np.linspace(0, len(values) - 1, rows).astype(np.int64)]
 
 
+# A heap holds at least this many customers whatever the share says: on a few hundred
+# customers, whole days over years repeat by chance, two or three to a value.
+HEAP_MIN_CUSTOMERS = 5
+
+
+def heaped_share(observed: np.ndarray, *, heap_min_share: float) -> float:
+    """The share of values sitting on a heap: a value held by at least `heap_min_share`.
+
+    Near 0 for a continuous column (money to the cent, days over years); near 1
+    for a discrete one (ages in years, small counts, scores in steps) and high
+    for a heaped one (incomes and amounts in round sums).
+    """
+    if observed.size == 0:
+        return 0.0
+    _, counts = np.unique(observed, return_counts=True)
+    heavy = counts >= max(HEAP_MIN_CUSTOMERS, heap_min_share * observed.size)
+    return float(counts[heavy].sum() / observed.size)
+
+
+def lattice_share(columns: list[np.ndarray], *, heap_min_share: float) -> float:
+    """The share of customers on a heap of identical points over all `columns` together.
+
+    The columns are evenly spaced samples of the same rows; a missing value
+    counts as one more value. Near 0 when any column is continuous.
+    """
+    if not columns or columns[0].size == 0:
+        return 0.0
+    points = np.column_stack([np.where(np.isnan(c), np.inf, c) for c in columns])
+    _, counts = np.unique(points, axis=0, return_counts=True)
+    heavy = counts >= max(HEAP_MIN_CUSTOMERS, heap_min_share * len(points))
+    return float(counts[heavy].sum() / len(points))
+
+
+def ranked_transforms(
+    transforms: dict[str, str], samples: dict[str, np.ndarray], rules: SelectionRules
+) -> tuple[dict[str, str], float]:
+    """The transforms with heaped columns ranked when the chosen columns form a lattice.
+
+    Returns the transforms and the lattice share they were judged on (see the
+    module docstring). Binary and "any or none" columns stay as they are.
+    """
+    share = lattice_share(
+        [samples[name] for name in transforms], heap_min_share=rules.heap_min_share
+    )
+    if share < rules.discrete_share:
+        return transforms, share
+    ranked = {}
+    for name, transform in transforms.items():
+        observed = samples[name][~np.isnan(samples[name])]
+        heaped = heaped_share(observed, heap_min_share=rules.heap_min_share)
+        is_level = transform in ("binary", "flag")
+        ranked[name] = "rank" if not is_level and heaped >= rules.discrete_share else transform
+    return ranked, share
+
+
 def choose_transform(values: np.ndarray, *, name: str, flag_zero_share: float) -> str:
     """How one column enters the distance: "binary", "flag", "log" or "linear".
+
+    A heaped column may be ranked afterwards, when the chosen columns together
+    form a lattice (`ranked_transforms`).
 
     - binary: two distinct values; scaled as they are.
     - flag: a non-negative count that is zero for most customers (missed
@@ -320,7 +396,36 @@ def choose_features(
         name: choose_transform(samples[name], name=name, flag_zero_share=rules.flag_zero_share)
         for name in used
     }
-    return FeatureSelection(tuple(used), dropped, transforms)
+    transforms, share = ranked_transforms(transforms, samples, rules)
+    return FeatureSelection(tuple(used), dropped, transforms, round(share, 4))
+
+
+# Transforms whose column takes few values, or values DBSCAN may not cut between.
+DISCRETE_TRANSFORMS = frozenset({"binary", "flag", "rank"})
+# With fewer features than this, the segments are cuts along them, whatever their shape.
+FEW_FEATURES = 3
+
+
+def few_features_note(selection: FeatureSelection) -> str | None:
+    """What to tell a reader when the usable features are few or all discrete, else None.
+
+    DBSCAN finds dense groups only where continuous features leave room for
+    density to vary; with fewer than FEW_FEATURES features, or only binary,
+    any-or-none and ranked ones, the segments are cuts along those few axes
+    (the refinement's bisections), and the report says so rather than
+    presenting them as groups the data holds.
+    """
+    used = selection.used
+    if not used:
+        return None
+    discrete = [name for name in used if selection.transforms.get(name) in DISCRETE_TRANSFORMS]
+    if len(used) >= FEW_FEATURES and len(discrete) < len(used):
+        return None
+    kinds = f", {len(discrete)} of them discrete" if discrete else ""
+    return (
+        f"few usable features: {len(used)} ({', '.join(used)}){kinds}; the segments are cuts "
+        "along them, not dense groups found in the data"
+    )
 
 
 def information_reason(profile: ColumnProfile) -> str | None:

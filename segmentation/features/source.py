@@ -26,6 +26,7 @@ from segmentation.features.scaling import (
     ColumnScale,
     FeatureMatrix,
     Moments,
+    RankLevels,
     default_transform,
     entered,
     fill_value,
@@ -149,6 +150,24 @@ def median(relation, *, name: str) -> float:
     return float(query(relation, names=(name,), body=body).fetchall()[0][0])
 
 
+def rank_levels(relation, *, name: str, fill: float) -> RankLevels:
+    """A ranked column's levels over every customer: one count per distinct filled value.
+
+    A ranked column is one whose values sit on heaps, so the counts are few
+    rows however many customers there are.
+    """
+    column = quoted(name)
+    body = (
+        f"select coalesce({column}, {fill!r}::double) as value, count(*) as customers "
+        "from features group by value order by value"
+    )
+    table = query(relation, names=(name,), body=body).to_arrow_table()
+    return RankLevels.of_counts(
+        column_values(table.column("value")),
+        np.asarray(table.column("customers").to_numpy(), dtype=np.float64),
+    )
+
+
 def batches(
     relation, *, names: tuple[str, ...], chunk_rows: int, ordered: bool
 ) -> Iterator[pa.RecordBatch]:
@@ -184,17 +203,23 @@ def column_scales(
             maximum=profiles[name].maximum,
             median=lambda name=name: median(relation, name=name),
         )
-        partial.append((name, fill, default_transform(name, selection.transforms)))
+        transform = default_transform(name, selection.transforms)
+        levels = (
+            rank_levels(relation, name=name, fill=fill) if transform == "rank" else RankLevels()
+        )
+        partial.append((name, fill, transform, levels))
     moments = [Moments() for _ in names]
     for batch in batches(relation, names=names, chunk_rows=chunk_rows, ordered=False):
         values = batch_columns(batch, names)
         moments = [
-            total.merge(Moments.of(entered(values[name], fill=fill, transform=transform)))
-            for total, (name, fill, transform) in zip(moments, partial, strict=True)
+            total.merge(
+                Moments.of(entered(values[name], fill=fill, transform=transform, levels=levels))
+            )
+            for total, (name, fill, transform, levels) in zip(moments, partial, strict=True)
         ]
     return tuple(
-        ColumnScale(name, fill, transform, total.mean, total.std)
-        for (name, fill, transform), total in zip(partial, moments, strict=True)
+        ColumnScale(name, fill, transform, total.mean, total.std, levels)
+        for (name, fill, transform, levels), total in zip(partial, moments, strict=True)
     )
 
 
@@ -267,5 +292,6 @@ def read_features(
         features=selection.used,
         log_transformed=tuple(s.name for s in scales if s.transform == "log"),
         imputed_counts={name: count for name, count in imputed.items() if count},
+        scales=scales,
     )
     return CustomerFeatures(customer_ids, selection, matrix)

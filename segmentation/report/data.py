@@ -48,6 +48,9 @@ class ReportData:
     k_neighbour: int | None
     build: dict
     feature_labels: dict[str, str]
+    # Gross sales over purchases of all customers: the average order value the segment
+    # table's is compared with (None without purchases).
+    population_avg_order_value: float | None = None
 
     @property
     def currency(self) -> str:
@@ -187,4 +190,18 @@ def load_report_data(con: duckdb.DuckDBPyConnection) -> ReportData:
         k,
         build=read_build(con),
         feature_labels=read_feature_labels(con),
+        population_avg_order_value=population_avg_order_value(con),
     )
+
+
+def population_avg_order_value(con: duckdb.DuckDBPyConnection) -> float | None:
+    """Gross sales over purchases of every customer, as segment_summary defines a segment's.
+
+    A customer's avg_order_value is their gross sales over their purchases,
+    so their gross sales are the two multiplied.
+    """
+    [(value,)] = con.execute(
+        "select sum(avg_order_value * frequency) / nullif(sum(frequency) filter "
+        "(where avg_order_value is not null), 0) from customer_features"
+    ).fetchall()
+    return None if value is None else float(value)

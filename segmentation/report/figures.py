@@ -66,7 +66,7 @@ def figure_sizes(summary: pd.DataFrame, palette: dict[str, str], currency: str =
     axes[0].invert_yaxis()  # largest segment on top; the axes share y
     for ax, values, shares in bars:
         for y, (value, share) in enumerate(zip(values, shares, strict=True)):
-            label = "" if is_missing(share) else f" {share:.0%}"
+            label = "" if is_missing(share) else f" {share:.1%}"
             ax.text(value, y, label, va="center", fontsize=9)
         ax.spines[["top", "right"]].set_visible(False)
         ax.margins(x=0.15)

@@ -50,6 +50,10 @@ TRAITS_PER_SEGMENT = 3
 MONEY_FEATURES = frozenset(
     {"monetary", "avg_order_value", "credit_limit", "credit_balance", "annual_income"}
 )
+# Features that are shares of something, shown as percentages (1.1 is 110% utilisation).
+SHARE_FEATURES = frozenset(
+    {"credit_utilisation", "refund_rate", "online_share", "store_share", "mobile_share"}
+)
 
 
 def counted(count: int, noun: str) -> str:
@@ -58,8 +62,43 @@ def counted(count: int, noun: str) -> str:
 
 
 def _share(value: float) -> str:
-    """A share as a percentage; small ones keep a decimal so they do not read as 0%."""
-    return f"{value:.1%}" if abs(value) < 0.01 else f"{value:.0%}"
+    """A share as a percentage with one decimal, as the segment table shows it."""
+    return f"{value:.1%}"
+
+
+def stated_means(
+    row: pd.Series, segment: pd.Series, population_avg_order_value: float | None
+) -> tuple[float, float]:
+    """The segment's and everyone's value a trait quotes, and judges its direction by.
+
+    The mean of the feature over the segment's customers and over all of them;
+    for average order value, the one definition the table uses too: gross
+    sales over purchases, of the segment and of everyone.
+    """
+    if row["feature_name"] == "avg_order_value" and population_avg_order_value is not None:
+        return segment.get("avg_order_value"), population_avg_order_value
+    return row.get("feature_mean"), row.get("population_mean")
+
+
+def trait_direction(row: pd.Series, own: float, everyone: float) -> int:
+    """1 (above) or -1 (below) when a feature is a trait of the segment, else 0.
+
+    A trait is a notable z-score (at least Z_NOTABLE) whose direction the
+    quoted means show too and the medians do not contradict: the z-score
+    compares winsorised values, so a few extreme customers could otherwise
+    make "above average" of a segment whose quoted mean is lower.
+    """
+    z = row.get("z_score")
+    if is_missing(z) or abs(z) < Z_NOTABLE or is_missing(own) or is_missing(everyone):
+        return 0
+    direction = 1 if z > 0 else -1
+    if direction * (own - everyone) <= 0:
+        return 0
+    median, population_median = row.get("feature_median"), row.get("population_median")
+    medians_known = not (is_missing(median) or is_missing(population_median))
+    if medians_known and direction * (median - population_median) < 0:
+        return 0
+    return direction
 
 
 def describe_segment(
@@ -68,8 +107,14 @@ def describe_segment(
     *,
     feature_labels: dict[str, str],
     currency: str = "",
+    population_avg_order_value: float | None = None,
 ) -> str:
-    """A few plain sentences on one segment from its size, revenue and strongest z-scores."""
+    """A few plain sentences on one segment from its size, revenue and strongest traits.
+
+    Each "above/below average" is true of the two means quoted beside it
+    (`trait_direction`); an unstable segment says so (what stability means is
+    said once, above the list).
+    """
     name = str(segment["segment_name"])
     share = _share(segment["customer_share"])
     text = f"{name}: {counted(int(segment['customers']), 'customer')} ({share} of all)"
@@ -77,17 +122,21 @@ def describe_segment(
         text += f", bringing {_share(segment['revenue_share'])} of revenue"
     text += "."
     ranked = profile.dropna(subset=["z_score"])
-    ranked = ranked.loc[ranked["z_score"].abs() >= Z_NOTABLE]
     ranked = ranked.reindex(ranked["z_score"].abs().sort_values(ascending=False).index)
     traits = []
-    for _, row in ranked.head(TRAITS_PER_SEGMENT).iterrows():
+    for _, row in ranked.iterrows():
+        own, everyone = stated_means(row, segment, population_avg_order_value)
+        direction = trait_direction(row, own, everyone)
+        if direction == 0:
+            continue
         strength = "well " if abs(row["z_score"]) >= Z_STRONG else ""
-        direction = "above" if row["z_score"] > 0 else "below"
-        unit = f" {currency}" if currency and row["feature_name"] in MONEY_FEATURES else ""
+        own_text, everyone_text = stated_pair(own, everyone, row["feature_name"], currency)
         traits.append(
-            f"{feature_label(row['feature_name'], feature_labels)} {strength}{direction} average "
-            f"({_number(row['feature_mean'])}{unit} vs {_number(row['population_mean'])}{unit})"
+            f"{feature_label(row['feature_name'], feature_labels)} {strength}"
+            f"{'above' if direction > 0 else 'below'} average ({own_text} vs {everyone_text})"
         )
+        if len(traits) == TRAITS_PER_SEGMENT:
+            break
     if traits:
         text += " Compared with all customers: " + "; ".join(traits) + "."
     else:
@@ -99,11 +148,32 @@ def describe_segment(
     return text
 
 
-def _number(value: float) -> str:
-    """Round for prose: big values without decimals, small ones with two significant digits."""
+def decimals_for(values: list[float]) -> int:
+    """One number of decimals for values shown side by side: 0 from 100 up, 1 from 10, else 2."""
+    largest = max((abs(v) for v in values if not is_missing(v)), default=0.0)
+    return 0 if largest >= 100 else 1 if largest >= 10 else 2
+
+
+def stated_pair(own: float, everyone: float, feature: str, currency: str) -> tuple[str, str]:
+    """Two values of one feature as prose quotes them: alike in unit and rounding."""
+    if feature in SHARE_FEATURES:
+        return _percent_value(own), _percent_value(everyone)
+    unit = f" {currency}" if currency and feature in MONEY_FEATURES else ""
+    places = decimals_for([own, everyone])
+    return _number(own, places) + unit, _number(everyone, places) + unit
+
+
+def _number(value: float, places: int | None = None) -> str:
+    """A number with thousands separators and `places` decimals (by its size when None)."""
     if is_missing(value):
         return "n/a"
-    return f"{value:,.0f}" if abs(value) >= 10 else f"{value:.2g}"
+    places = decimals_for([value]) if places is None else places
+    return f"{value:,.{places}f}"
+
+
+def _percent_value(value: float) -> str:
+    """A share as a percentage with one decimal (1.1 is 110.0%)."""
+    return "n/a" if is_missing(value) else f"{value:.1%}"
 
 
 def _image(png: str, alt: str) -> str:
@@ -139,20 +209,31 @@ def stability_label(segment: pd.Series) -> str:
 
 
 def stability_sentence(segment: pd.Series) -> str:
-    """What the stability figure means for acting on the segment, in one sentence."""
+    """For an unstable segment, what that means for acting on it; nothing for a stable one.
+
+    What the figure is, is said once above the descriptions (STABILITY_NOTE).
+    """
     value = segment.get("stability")
-    if is_missing(value):
+    if is_missing(value) or segment.get("is_stable"):
         return ""
-    if segment.get("is_stable"):
-        return f" Stable: it comes back in reruns on subsets of the customers ({value:.2f})."
-    return (
-        f" Unstable ({value:.2f}): it does not reliably come back in reruns on subsets of "
-        "the customers, so treat it as a hypothesis and test it on a small campaign first."
-    )
+    return f" Unstable ({value:.2f}): test it on a small campaign first."
+
+
+STABILITY_NOTE = (
+    "Stability (in the table) is how reliably a segment comes back when the clustering is "
+    "rerun on subsets of the customers, from 0 to 1. An unstable segment is a hypothesis: "
+    "its description says so."
+)
 
 
 def _percent(values: pd.Series) -> pd.Series:
     return values.map(lambda v: "" if is_missing(v) else f"{v:.1%}")
+
+
+def _numbers(values: pd.Series) -> pd.Series:
+    """A column of numbers, every one with the same decimals (`decimals_for` the column)."""
+    places = decimals_for(pd.to_numeric(values, errors="coerce").tolist())
+    return values.map(lambda v: "" if is_missing(v) else _number(v, places))
 
 
 SUMMARY_COLUMNS: tuple[SummaryColumn, ...] = (
@@ -167,22 +248,22 @@ SUMMARY_COLUMNS: tuple[SummaryColumn, ...] = (
     SummaryColumn("share of revenue", lambda s: _percent(s["revenue_share"]), "revenue"),
     SummaryColumn(
         "average order value ({currency})",
-        lambda s: s["avg_order_value"].map(_number),
+        lambda s: _numbers(s["avg_order_value"]),
         "avg_order_value",
     ),
     SummaryColumn(
         "median days since purchase",
-        lambda s: s["median_recency_days"].map(_number),
+        lambda s: _numbers(s["median_recency_days"]),
         "avg_order_value",
     ),
     SummaryColumn(
         "average credit utilisation",
-        lambda s: s["avg_credit_utilisation"].map(_number),
+        lambda s: _percent(s["avg_credit_utilisation"]),
         "avg_credit_utilisation",
     ),
     SummaryColumn(
         "average missed payments",
-        lambda s: s["avg_missed_payments_12m"].map(_number),
+        lambda s: _numbers(s["avg_missed_payments_12m"]),
         "avg_missed_payments_12m",
     ),
     SummaryColumn("top category", lambda s: s["top_product_category"], "avg_order_value"),
@@ -202,20 +283,52 @@ def _summary_table(summary: pd.DataFrame, currency: str) -> str:
     return _table(shown)
 
 
-def _shown(value: object) -> str:
-    """One diagnostics value as a reader wants it: lists joined, floats rounded."""
-    if isinstance(value, list | tuple | np.ndarray):
-        return ", ".join(str(v) for v in value)
+def _lines(value: object) -> list[str]:
+    """One diagnostics value as short lines a reader can scan at the report's width.
+
+    JSON stored as text is parsed; an object becomes one "key: value" line per
+    key, a list of objects one line per object; floats keep four significant
+    digits. Nothing is one long line of raw JSON.
+    """
+    if isinstance(value, str) and value.strip()[:1] in ("{", "["):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return [value]
     if isinstance(value, dict):
-        return json.dumps(value)
+        return [f"{key}: {_inline(item)}" for key, item in value.items()]
+    if isinstance(value, list | tuple | np.ndarray):
+        # Objects and sentences (warnings) one to a line; short names joined.
+        if any(isinstance(item, dict) or len(str(item)) > LONG_ITEM for item in value):
+            return [_inline(item) for item in value]
+        return [", ".join(_inline(item) for item in value)]
+    return [_inline(value)]
+
+
+# A list item longer than this (a warning, a note) gets a line of its own.
+LONG_ITEM = 40
+
+
+def _inline(value: object) -> str:
+    """A value on one line: objects as "key=value" pairs, floats to four significant digits."""
+    if isinstance(value, dict):
+        return ", ".join(f"{key}={_inline(item)}" for key, item in value.items())
+    if isinstance(value, list | tuple | np.ndarray):
+        return "[" + ", ".join(_inline(item) for item in value) + "]"
     if isinstance(value, float | np.floating):
         return f"{value:.4g}"
     return str(value)
 
 
-def _diagnostics_frame(diagnostics: dict) -> pd.DataFrame:
-    rows = [{"figure": key, "value": _shown(value)} for key, value in diagnostics.items()]
-    return pd.DataFrame(rows, columns=["figure", "value"])
+def _diagnostics_table(diagnostics: dict) -> str:
+    """The stored diagnostics as a two-column table that wraps within the page."""
+    rows = "".join(
+        f"<tr><th>{html.escape(str(key))}</th><td>"
+        + "<br>".join(html.escape(line) for line in _lines(value))
+        + "</td></tr>"
+        for key, value in diagnostics.items()
+    )
+    return f'<table class="data diagnostics">{rows}</table>'
 
 
 def _when(value: object) -> str:
@@ -236,7 +349,11 @@ def report_header(data: ReportData) -> str:
         + (f"; amounts in {data.currency}" if data.currency else "")
         + f". Built {_when(data.build.get('built_at'))}.",
     ]
-    return "".join(f'<p class="meta">{html.escape(line)}</p>' for line in lines)
+    note = data.diagnostics.get("feature_note")
+    notes = [] if is_missing(note) or not note else [f"Note: {note}."]
+    return "".join(f'<p class="meta">{html.escape(line)}</p>' for line in lines) + "".join(
+        f'<p class="note">{html.escape(line)}</p>' for line in notes
+    )
 
 
 def projection_note(data: ReportData) -> str:
@@ -283,7 +400,11 @@ def render_html(data: ReportData) -> str:
     else:
         sizes = _image(figure_sizes(data.summary, palette, data.currency), "segment sizes")
         body["segment-sizes"] = sizes + _summary_table(data.summary, data.currency)
-        wording = {"feature_labels": data.feature_labels, "currency": data.currency}
+        wording = {
+            "feature_labels": data.feature_labels,
+            "currency": data.currency,
+            "population_avg_order_value": data.population_avg_order_value,
+        }
         items = []
         for _, segment in data.summary.iterrows():
             profile = data.profiles.loc[data.profiles["segment_name"] == segment["segment_name"]]
@@ -292,7 +413,10 @@ def render_html(data: ReportData) -> str:
                 f'<li><span class="swatch" style="background:{colour}"></span>'
                 f"{html.escape(describe_segment(segment, profile, **wording))}</li>"
             )
-        body["segment-descriptions"] = f'<ul class="segments">{"".join(items)}</ul>'
+        body["segment-descriptions"] = (
+            f'<p class="note">{html.escape(STABILITY_NOTE)}</p>'
+            f'<ul class="segments">{"".join(items)}</ul>'
+        )
         body["feature-heatmap"] = _image(
             figure_heatmap(data.profiles, order, data.feature_labels), "feature z-scores"
         )
@@ -309,7 +433,7 @@ def render_html(data: ReportData) -> str:
             )
         else:
             body["k-distance"] = "<p>No k-distance curve: the build stored no eps/min_samples.</p>"
-        body["diagnostics"] = _table(_diagnostics_frame(data.diagnostics))
+        body["diagnostics"] = _diagnostics_table(data.diagnostics)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <title>Customer segments</title>
@@ -318,6 +442,9 @@ body {{ font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto;
 img {{ max-width: 100%; }}
 table.data {{ border-collapse: collapse; font-size: 0.9em; margin: 1em 0; }}
 table.data th, table.data td {{ padding: 0.3em 0.7em; border-bottom: 1px solid #ddd; }}
+table.diagnostics {{ width: 100%; table-layout: fixed; }}
+table.diagnostics th {{ width: 14em; text-align: left; vertical-align: top; }}
+table.diagnostics td {{ overflow-wrap: anywhere; }}
 ul.segments li {{ margin: 0.6em 0; line-height: 1.4; }}
 .swatch {{ display: inline-block; width: 0.9em; height: 0.9em; margin-right: 0.5em; }}
 p.meta {{ margin: 0.2em 0; color: #555; }}

@@ -204,6 +204,16 @@ def mart_names(result: DbtResult) -> list[str]:
     )
 
 
+def contracted_models(result: DbtResult) -> set[str]:
+    """The models whose contract is enforced, from the manifest this invocation wrote."""
+    manifest = json.loads((result.target_path / "manifest.json").read_text())
+    return {
+        node["name"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["config"].get("contract", {}).get("enforced")
+    }
+
+
 def publishes(result: DbtResult) -> bool:
     """Whether this project version publishes marts for BI (publish_marts is enabled)."""
     manifest = json.loads((result.target_path / "manifest.json").read_text())

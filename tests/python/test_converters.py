@@ -20,7 +20,9 @@ from raw_data.converters import (
     CONVERTERS,
     arasel_orders,
     completejourney,
+    islr_caravan,
     islr_credit,
+    modeldata_credit,
     uci_taiwan_credit,
 )
 from raw_data.converters.__main__ import first_customers, main
@@ -37,9 +39,10 @@ FIXTURE_ROWS = {
     "completejourney": {"transactions": 18019, "demographics": 104, "credit_profiles": 0},
     "uci_taiwan_credit": {"transactions": 0, "demographics": 0, "credit_profiles": 6000},
     "islr_credit": {"transactions": 0, "demographics": 400, "credit_profiles": 400},
+    "islr_caravan": {"transactions": 10274, "demographics": 5822, "credit_profiles": 0},
 }
 # Data sets whose licence does not allow committing a slice: SOURCE.md only.
-NO_FIXTURE = {"arasel_orders"}
+NO_FIXTURE = {"arasel_orders", "modeldata_credit"}
 
 
 def journey_frames() -> dict[str, pd.DataFrame]:
@@ -173,6 +176,56 @@ def test_islr_credit_rating_is_not_a_credit_score_and_income_is_in_dollars():
     assert list(demographics["annual_income"]) == ["14891.00", "106025.00"]
     # An age is not a birth date: nothing is made up from it.
     assert (demographics["birth_date"] == "").all()
+    assert tables["transactions"].empty
+
+
+def caravan_customers() -> pd.DataFrame:
+    """Three customers as the file has them (only the policy columns read): one holds two
+    cars and a fire policy, one a fire policy in the top band, one nothing."""
+    columns = {
+        f"{prefix}{kind}": [0, 0, 0] for kind in islr_caravan.POLICY_KINDS for prefix in "PA"
+    }
+    frame = pd.DataFrame(columns)
+    frame.loc[0, ["APERSAUT", "PPERSAUT", "ABRAND", "PBRAND"]] = [2, 6, 1, 2]
+    frame.loc[1, ["ABRAND", "PBRAND"]] = [1, 9]
+    frame.insert(0, "customer_id", ["1", "2", "3"])
+    return frame
+
+
+def test_islr_caravan_one_row_per_kind_held_at_the_middle_of_its_band():
+    tables = islr_caravan.convert(frames={"customers": caravan_customers()})
+    lines = tables["transactions"]
+    assert list(lines["transaction_id"]) == ["1-BRAND", "1-PERSAUT", "2-BRAND"]
+    assert list(lines["product_category"]) == ["fire", "car", "fire"]
+    assert list(lines["quantity"]) == ["1", "2", "1"]
+    assert list(lines["amount"]) == ["75.00", "3000.00", "20000.00"]
+    assert set(lines["transaction_date"]) == {"2000-01-01T00:00:00"}
+    # The customer holding nothing is still a customer; postcode columns are not theirs.
+    demographics = tables["demographics"]
+    assert list(demographics["customer_id"]) == ["1", "2", "3"]
+    assert (demographics.drop(columns="customer_id") == "").all().all()
+    assert tables["credit_profiles"].empty
+
+
+def test_modeldata_credit_age_gives_a_birth_date_and_nothing_else_is_made_up():
+    applicants = pd.DataFrame(
+        {
+            "rownames": ["1", "2"],
+            "Status": ["good", "bad"],
+            "Age": [30, None],
+            "Income": [129.0, None],
+            "Amount": [800, 1000],
+            "Debt": [0.0, 250.0],
+            "Records": ["no", "yes"],
+        }
+    )
+    tables = modeldata_credit.to_raw_contract(applicants=applicants)
+    demographics, credit = tables["demographics"], tables["credit_profiles"]
+    assert list(demographics["birth_date"]) == ["1970-01-01", ""]
+    assert list(demographics["annual_income"]) == ["129.00", ""]
+    assert list(credit["credit_limit"]) == ["800.00", "1000.00"]
+    # Debt elsewhere is no balance; arrears ever recorded are no 12-month count.
+    assert (credit[["balance", "missed_payments_12m", "credit_score"]] == "").all().all()
     assert tables["transactions"].empty
 
 

@@ -13,6 +13,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
+from raw_data import discrete_shapes
 from raw_data import generate as gen
 from raw_data.contract import column_names, reject_reasons_by_source
 from raw_data.personas import PERSONA_SHARES
@@ -179,3 +180,24 @@ def test_personas_lean_to_their_own_product_categories() -> None:
     assert top["dormant"] == "books"
     assert top["new_customer"] == "fashion"
     assert top["bargain_hunter"] == "grocery"
+
+
+def test_the_discrete_stress_set_is_reproducible_and_discrete(tmp_path: Path) -> None:
+    """raw_data.discrete_shapes: the same arguments, the same bytes; every value in steps."""
+    first = discrete_shapes.generate(300, 3, tmp_path / "a")
+    second = discrete_shapes.generate(300, 3, tmp_path / "b")
+    assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
+    credit = pd.read_csv(tmp_path / "a" / "credit_profiles.csv")
+    assert (credit["credit_limit"] % 1000 == 0).all()
+    assert (credit["balance"] % 100 == 0).all()
+    assert (credit["credit_score"] % 20 == 0).all()
+    assert set(credit["missed_payments_12m"]) <= set(range(6))
+    lines = pd.read_csv(tmp_path / "a" / "transactions.csv")
+    assert (lines["amount"] % 10 == 0).all()
+    assert (pd.to_datetime(lines["transaction_date"]).dt.day == 1).all()
+    lender = discrete_shapes.generate(300, 3, tmp_path / "c", shape="lender")
+    assert pd.read_csv(lender[0]).empty, "a lender's file has no purchases"
+    bank = discrete_shapes.generate(300, 3, tmp_path / "d", shape="bank")
+    flags = pd.read_csv(bank[2])
+    assert set(flags["missed_payments_12m"]) == {0, 1}
+    assert flags[["credit_limit", "balance", "credit_score"]].isna().all().all()

@@ -2,8 +2,10 @@
 
 The generator plants personas; real data does not. These builds run the whole
 project, with no vars, on the committed contract fixtures of a purchase log
-(completejourney: purchases only) and a card issuer's file (uci_taiwan_credit:
-credit only) and hold the result to what issue 11 asks of any input: three to
+(completejourney: purchases only), a card issuer's file (uci_taiwan_credit:
+credit only) and an insurer's policy holdings where every feature is a small
+whole number (islr_caravan: few, discrete features, issue 21) and hold the
+result to what issue 11 asks of any input: three to
 ten segments besides the outliers, each large enough to act on, few
 outliers, no giant segment, hardly anyone under a generic name, no name used
 twice, names that hold on the profile (a dbt data test in the same build),
@@ -35,7 +37,10 @@ class Shape:
 SHAPES = [
     Shape("completejourney", max_largest_share=0.70),
     Shape("uci_taiwan_credit", max_largest_share=0.85),
+    Shape("islr_caravan", max_largest_share=0.70),
 ]
+# The value that makes a customer one of the best, by shape: what they spend, or their limit.
+BEST_BY = {"uci_taiwan_credit": "credit_limit"}
 
 
 @pytest.fixture(scope="module", params=SHAPES, ids=[shape.name for shape in SHAPES])
@@ -96,7 +101,7 @@ def test_names_hold_on_the_profiles(real_build):
 
 def test_best_customers_are_never_sent_to_a_review(real_build):
     shape, result = real_build
-    value = "monetary" if shape.name == "completejourney" else "credit_limit"
+    value = BEST_BY.get(shape.name, "monetary")
     best = result.query(
         f"""
         with ranked as (

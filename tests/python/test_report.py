@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import html
 import json
 import re
 from pathlib import Path
@@ -31,6 +32,33 @@ def section_images(page: str) -> dict[str, list[bytes]]:
         encoded = re.findall(r'src="data:image/png;base64,([^"]+)"', body)
         found[section_id] = [base64.b64decode(image) for image in encoded]
     return found
+
+
+# "<feature> [well] above|below average (<segment's value> vs <everyone's value>)".
+CLAIM = re.compile(r"(above|below) average \(([^()]*?) vs ([^()]*?)\)")
+
+
+def quoted_number(text: str) -> float:
+    """A value as the report quotes it ("1,234.5 EUR", "110.0%") as a number."""
+    return float(re.sub(r"[^0-9.\-]", "", text.replace(",", "")))
+
+
+def description_claims(page: str) -> list[tuple[str, float, float]]:
+    """Every above/below claim of the segment descriptions with its two quoted values."""
+    descriptions = page.split('id="segment-descriptions"')[1].split("</section>")[0]
+    return [
+        (direction, quoted_number(own), quoted_number(everyone))
+        for direction, own, everyone in CLAIM.findall(html.unescape(descriptions))
+    ]
+
+
+def false_claims(page: str) -> list[tuple[str, float, float]]:
+    """The claims whose quoted values say the opposite (or nothing): "above" needs more."""
+    return [
+        (direction, own, everyone)
+        for direction, own, everyone in description_claims(page)
+        if not (own > everyone if direction == "above" else own < everyone)
+    ]
 
 
 def assert_complete_report(page: str, segment_names: list[str]) -> None:
@@ -128,7 +156,7 @@ def test_description_names_the_strongest_differences_in_the_right_direction() ->
     segment = data.summary.iloc[1]
     profile = data.profiles.loc[data.profiles["segment_name"] == "Dormant Customers"]
     text = report_page.describe_segment(segment, profile, feature_labels=data.feature_labels)
-    assert text.startswith("Dormant Customers: 30 customers (30% of all)")
+    assert text.startswith("Dormant Customers: 30 customers (30.0% of all)")
     assert "days since last purchase well above average" in text
     assert "purchases below average" in text
     assert "days as a customer" not in text, "a z-score of 0.2 is not a trait"
@@ -168,8 +196,10 @@ def test_an_unstable_segment_is_flagged_in_the_table_and_its_description() -> No
     unstable = report_page.describe_segment(
         data.summary.iloc[1], data.profiles.iloc[:0], feature_labels=labels
     )
-    assert "Stable: it comes back in reruns" in stable
+    assert "stable" not in stable.lower(), "what stability means is said once, above the list"
     assert "Unstable (0.60)" in unstable and "test it on a small campaign first" in unstable
+    descriptions = page.split('id="segment-descriptions"')[1].split("</section>")[0]
+    assert descriptions.count("Stability (in the table) is how reliably") == 1
 
 
 def test_a_lenders_report_shows_credit_columns_and_no_empty_revenue() -> None:
@@ -284,7 +314,7 @@ def test_one_customer_in_one_segment_reads_in_the_singular() -> None:
     text = report_page.describe_segment(
         data.summary.iloc[0], data.profiles.iloc[:0], feature_labels=data.feature_labels
     )
-    assert text.startswith("Frequent Shoppers: 1 customer (100% of all)")
+    assert text.startswith("Frequent Shoppers: 1 customer (100.0% of all)")
     assert "1 customers" not in page and "1 segments" not in page
 
 
@@ -306,3 +336,117 @@ def test_the_data_science_part_is_labelled_and_below_the_marketing_part() -> Non
         assert f'<section id="{section_id}">' in marketing
     for section_id, _ in report_page.DATA_SCIENCE_SECTIONS:
         assert f'<section id="{section_id}">' in data_science
+
+
+def _trap_profile() -> pd.DataFrame:
+    """z-scores that winsorising made positive while the raw means or medians disagree."""
+    rows = [
+        # A few huge refunds drag the raw mean of net spend below everyone's.
+        ("monetary", 1.2, -224.0, 500.0, 866.0, 400.0),
+        # Mean higher, median lower: the outliers' balance of issue 21.
+        ("credit_balance", 0.9, 5228.0, 1756.0, 3271.0, 2320.0),
+        # A true trait: both higher.
+        ("frequency", 0.8, 14.0, 12.0, 8.0, 7.0),
+    ]
+    return pd.DataFrame(
+        [
+            {
+                "segment_name": "Outliers",
+                "feature_name": feature,
+                "z_score": z,
+                "feature_mean": mean,
+                "feature_median": median,
+                "population_mean": population_mean,
+                "population_median": population_median,
+            }
+            for feature, z, mean, median, population_mean, population_median in rows
+        ]
+    )
+
+
+def test_every_above_or_below_claim_agrees_with_the_numbers_quoted_beside_it() -> None:
+    data = _synthetic_data()
+    profiles = pd.concat(
+        [data.profiles.loc[data.profiles["segment_name"] != "Outliers"], _trap_profile()]
+    )
+    page = report_page.render_html(dataclasses.replace(data, profiles=profiles))
+    claims = description_claims(page)
+    assert len(claims) >= 3, claims
+    assert false_claims(page) == []
+    outliers = page.split("Outliers: ")[1].split("</li>")[0]
+    assert "purchases above average (14.0 vs 8.0)" in outliers
+    assert "net spend" not in outliers and "credit balance" not in outliers
+
+
+def test_the_claim_check_fails_when_a_claim_and_its_numbers_disagree() -> None:
+    """The check itself: a page claiming "above" beside a lower value is caught."""
+    page = (
+        '<section id="segment-descriptions"><ul><li>Outliers: 10 customers. Compared with '
+        "all customers: net spend well above average (-224 EUR vs 866 EUR); credit "
+        "utilisation below average (110.0% vs 45.0%); purchases above average (14.0 vs 8.0)."
+        "</li></ul></section>"
+    )
+    assert false_claims(page) == [("above", -224.0, 866.0), ("below", 110.0, 45.0)]
+
+
+def test_average_order_value_is_quoted_as_the_table_defines_it() -> None:
+    """Gross sales over purchases of the segment against everyone's, not a mean of means."""
+    data = _synthetic_data()
+    profile = pd.DataFrame(
+        [
+            {
+                "segment_name": "Outliers",
+                "feature_name": "avg_order_value",
+                "z_score": 1.4,
+                "feature_mean": 3736.0,
+                "population_mean": 120.0,
+            }
+        ]
+    )
+    text = report_page.describe_segment(
+        data.summary.iloc[2],
+        profile,
+        feature_labels=data.feature_labels,
+        currency="EUR",
+        population_avg_order_value=50.0,
+    )
+    assert "average order value well above average (400 EUR vs 50 EUR)" in text
+    table = report_page._summary_table(data.summary, "EUR")
+    assert "<td>400</td>" in table
+
+
+def test_shares_read_as_percentages_and_rounding_is_alike_side_by_side() -> None:
+    own, everyone = report_page.stated_pair(1.1, 0.453, "credit_utilisation", "EUR")
+    assert (own, everyone) == ("110.0%", "45.3%")
+    assert report_page.stated_pair(0.2, 0.19, "missed_payments_12m", "") == ("0.20", "0.19")
+    assert report_page.stated_pair(1234.5, 98.2, "monetary", "EUR") == ("1,234 EUR", "98 EUR")
+    column = report_page._numbers(pd.Series([0.2, 0.19, 12.5]))
+    assert column.tolist() == ["0.2", "0.2", "12.5"]
+
+
+def test_diagnostics_are_short_lines_not_raw_json() -> None:
+    diagnostics = {
+        "refinement_steps": json.dumps(
+            [{"step": "bisection", "customers": 900, "into": [500, 400]}]
+        ),
+        "clustering_vars": json.dumps({"dbscan_eps": None, "segment_min_share": 0.03}),
+        "eps": 0.123456789,
+    }
+    table = report_page._diagnostics_table(diagnostics)
+    assert "step=bisection, customers=900, into=[500, 400]" in table
+    assert "dbscan_eps: None<br>segment_min_share: 0.03" in table
+    assert "0.1235" in table
+    assert '{"' not in html.unescape(table), "no raw JSON object"
+    page = report_page.render_html(_synthetic_data())
+    assert "table-layout: fixed" in page and "overflow-wrap: anywhere" in page
+
+
+def test_few_usable_features_are_said_in_the_report() -> None:
+    data = _synthetic_data()
+    note = "few usable features: 2 (age_years, has_overdraft), 2 of them discrete"
+    page = report_page.render_html(
+        dataclasses.replace(data, diagnostics={**data.diagnostics, "feature_note": note})
+    )
+    header = page.split("<h1>")[1].split('<div class="part"')[0]
+    assert f"Note: {note}." in header
+    assert "Note:" not in report_page.render_html(data).split('<div class="part"')[0]

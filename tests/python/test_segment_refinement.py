@@ -154,6 +154,71 @@ def test_transform_choice(values, name, expected):
     assert choose_transform(np.asarray(values, float), name=name, flag_zero_share=0.6) == expected
 
 
+def lattice_frame(n: int = 600, seed: int = 1) -> pd.DataFrame:
+    """Whole years and a flag (a lattice), and a continuous amount beside them."""
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(
+        {
+            "age_years": rng.integers(30, 50, n).astype(float),
+            "has_flag": (rng.random(n) < 0.3).astype(float),
+            "amount": rng.lognormal(3, 0.5, n),
+        }
+    )
+
+
+def test_heaped_columns_are_ranked_only_where_together_they_form_a_lattice():
+    frame = lattice_frame()
+    rules = replace(RULES, heap_min_share=0.005, discrete_share=0.5)
+    lattice = select_features(frame, ("age_years", "has_flag"), rules)
+    assert lattice.transforms == {"age_years": "rank", "has_flag": "binary"}
+    assert lattice.lattice_share > 0.9
+    # A continuous column spreads the customers out: no lattice, nothing ranked.
+    spread = select_features(frame, ("age_years", "has_flag", "amount"), rules)
+    assert spread.transforms["age_years"] == "linear"
+    assert spread.lattice_share == 0.0
+    # The share a lattice needs is the var's.
+    strict = select_features(frame, ("age_years", "has_flag"), replace(rules, heap_min_share=0.1))
+    assert strict.transforms["age_years"] == "linear"
+
+
+def test_a_ranked_column_enters_at_the_middle_of_each_values_share():
+    frame = pd.DataFrame({"age_years": [20.0] * 2 + [30.0] * 6 + [40.0] * 2})
+    matrix = build_matrix(frame, ("age_years",), {"age_years": "rank"})
+    [scale] = matrix.scales
+    assert scale.levels.values == (20.0, 30.0, 40.0)
+    assert scale.levels.positions == pytest.approx((0.1, 0.5, 0.9))
+    # Stored with the scale, the levels rank a value never seen between two levels.
+    assert scale.levels.apply(np.asarray([25.0, 50.0])) == pytest.approx([0.3, 0.9])
+    assert matrix.eps_floor == pytest.approx(0.4 / scale.std)
+
+
+def test_whole_years_never_make_one_segment_per_year():
+    """Ages in whole years and a flag, the shape that once gave 68 clusters, one per year."""
+    rng = np.random.default_rng(3)
+    n = 3000
+    frame = pd.DataFrame(
+        {
+            "customer_id": [f"c{i:05d}" for i in range(n)],
+            "age_years": rng.integers(25, 70, n),
+            "has_overdraft": (rng.random(n) < 0.2).astype(int),
+        }
+    )
+    config = clustering_config(
+        features=("age_years", "has_overdraft"),
+        stability_resamples=0,
+        selection=replace(RULES, heap_min_share=0.005, discrete_share=0.5),
+    )
+    result = cluster_customers(frame, config)
+    labels = result.assignments.set_index("customer_id")["cluster_id"]
+    assert result.diagnostics["feature_transforms"]["age_years"] == "rank"
+    assert result.diagnostics["dbscan_clusters"] <= 4, result.diagnostics["dbscan_clusters"]
+    assert 3 <= result.diagnostics["clusters"] <= 10
+    assert "few usable features" in result.diagnostics["feature_note"]
+    # Customers with the same age and flag are one kind of customer: never split.
+    same_point = frame.assign(label=labels.to_numpy()).groupby(["age_years", "has_overdraft"])
+    assert (same_point["label"].nunique() == 1).all()
+
+
 def test_a_flagged_count_enters_as_any_or_none():
     frame = pd.DataFrame({"missed_payments_12m": [0, 0, 0, 3, 9, 1]})
     matrix = build_matrix(frame, ("missed_payments_12m",), {"missed_payments_12m": "flag"})

@@ -3,7 +3,8 @@
 The generator plants seven personas; the segment names must recover them.
 The same build then runs a second time while a separate process, like a BI
 tool, keeps querying the published files: it must never fail and never see
-a partial result. The report is rendered from the finished warehouse.
+a partial result, and every table it builds must equal the first build's bit
+for bit. The report is rendered from the finished warehouse.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
+from conftest import Checksum, contracted_models, mart_checksums
 from dbt_project_runner import DbtResult, run_dbt
-from test_report import assert_complete_report
+from test_report import assert_complete_report, description_claims, false_claims
 
 from raw_data.generate import generate
 from segmentation import publish as pub
@@ -90,6 +92,8 @@ class Build:
     second: DbtResult
     reader_log: list[dict]
     publish_dir: Path
+    first_marts: dict[str, Checksum]
+    second_marts: dict[str, Checksum]
 
 
 def _assert_ok(result: DbtResult) -> None:
@@ -106,6 +110,8 @@ def build(tmp_path_factory: pytest.TempPathFactory) -> Build:
     dbt_vars = {"raw_data_path": str(raw)}
     first = run_dbt(workdir, BUILD, dbt_vars)
     _assert_ok(first)
+    # Taken now: the second build replaces every table in the same warehouse.
+    first_marts = mart_checksums(first)
 
     publish_dir = workdir / "published"
     stop_file, log_file = root / "stop", root / "reader.jsonl"
@@ -120,7 +126,8 @@ def build(tmp_path_factory: pytest.TempPathFactory) -> Build:
         stop_file.touch()
         reader.wait(timeout=60)
     log = [json.loads(line) for line in log_file.read_text().splitlines()]
-    return Build(raw, first, second, log, publish_dir)
+    second_marts = mart_checksums(second) if second.ok else {}
+    return Build(raw, first, second, log, publish_dir, first_marts, second_marts)
 
 
 def _segments_with_truth(build: Build) -> pd.DataFrame:
@@ -191,10 +198,29 @@ def test_rebuilding_the_same_files_publishes_identical_marts(build: Build) -> No
             assert difference == 0, table
 
 
+def test_two_builds_of_the_same_files_give_byte_identical_tables(build: Build) -> None:
+    """Every contracted table (and every other mart), compared as text of each value:
+    a double that differs in its last bit prints differently. Timings and the build's
+    own identity are left out (conftest.relation_checksum)."""
+    _assert_ok(build.second)
+    contracted = contracted_models(build.first)
+    assert {"customer_features", "segment_profiles", "segment_summary"} <= contracted
+    assert contracted <= set(build.first_marts), "every contracted table is compared"
+    differing = [
+        name
+        for name, checksum in build.first_marts.items()
+        if build.second_marts.get(name) != checksum
+    ]
+    assert differing == []
+
+
 def test_report_from_the_build_has_every_section(build: Build, tmp_path: Path) -> None:
     out = tmp_path / "segment_report.html"
     code = report.main(["--db", str(build.second.db_path), "--out", str(out)])
     assert code == 0
     names = [row[0] for row in build.second.query("select segment_name from segment_summary")]
-    assert_complete_report(out.read_text(encoding="utf-8"), names)
+    page = out.read_text(encoding="utf-8")
+    assert_complete_report(page, names)
     assert os.path.getsize(out) > 50_000, "figures are embedded, not linked"
+    assert len(description_claims(page)) >= len(names), "the descriptions quote their figures"
+    assert false_claims(page) == []
