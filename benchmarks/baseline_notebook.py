@@ -6,9 +6,10 @@ Usage::
         --features recency_days,frequency,... [--report out.json]
 
 pandas reads the three CSV files whole, cleans them with the project's rules
-in spirit (blank ids, unparsable or implausible dates, non-numeric or out of
-range amounts, exact and conflicting duplicates, future dates, the latest CRM
-row and credit snapshot per customer), groups the per-customer features,
+in spirit (repeated header lines, blank ids and null markers such as N/A,
+unparsable or implausible dates, non-numeric or out of range amounts, exact
+and conflicting duplicates, future dates, the latest CRM row and credit
+snapshot per customer), groups the per-customer features,
 fills and log-transforms them as the pipeline does (`segmentation.features`),
 with the var defaults of dbt_project.yml (`benchmarks.project_vars`),
 standardises them with scikit-learn's StandardScaler and runs scikit-learn's
@@ -43,17 +44,23 @@ from segmentation.features.selection import LOG_FEATURES
 MIN_VALID_DATE = pd.Timestamp(project_vars()["min_valid_date"])
 MAX_ABS_AMOUNT = float(project_vars()["max_abs_amount"])
 AS_OF_QUANTILE = float(project_vars()["as_of_date_quantile"])
+NULL_MARKERS = [str(marker).lower() for marker in project_vars()["id_null_markers"]]
 AS_OF_TOLERANCE = pd.Timedelta(days=int(project_vars()["as_of_tolerance_days"]))
 ACTIVE_WINDOW = pd.DateOffset(months=int(project_vars()["engagement_window_months"]))
 MEMORY_EXIT_CODE = 3
 
 
 def read_raw(path: Path) -> pd.DataFrame:
-    """One raw CSV as text, trimmed, blanks as missing: what a careful notebook starts from."""
+    """One raw CSV as text, trimmed, blanks and null-marker ids as missing, repeated header
+    lines dropped: what a careful notebook starts from."""
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     for column in frame.columns:
         frame[column] = frame[column].str.strip().replace("", None)
-    return frame
+    for key in ("customer_id", "transaction_id"):
+        if key in frame.columns:
+            frame.loc[frame[key].str.lower().isin(NULL_MARKERS), key] = None
+    is_header = (frame == pd.Series(frame.columns, index=frame.columns)).all(axis=1)
+    return frame[~is_header]
 
 
 def parse_dates(values: pd.Series) -> pd.Series:

@@ -8,7 +8,8 @@ Usage::
 One CREATE TABLE AS reads `transactions.<format>` with the dbt source's read
 options, types every column the way `base_raw__transactions` does (trimmed
 ids, timestamp, decimal amount, integer quantity) and gives each row its
-row-level reject reason (missing ids, unparsable or implausible date,
+row-level reject reason (a repeated header line, missing ids or null markers,
+unparsable or implausible date,
 non-numeric or out-of-range amount: the reasons before `duplicate` in
 CONTRIBUTING.md), into a fresh database file with the build's DuckDB memory
 limit and compression settings. The transactions staging models do that
@@ -31,24 +32,35 @@ import duckdb
 from benchmarks.json_report import emit
 from benchmarks.project_vars import project_vars
 from benchmarks.scan_floor import read_expression
+from raw_data.contract import column_names
 
 # The build's defaults (dbt_project.yml vars min_valid_date and max_abs_amount,
 # profiles.yml memory_limit): the floor screens and spills like the build does.
 MIN_VALID_DATE = str(project_vars()["min_valid_date"])
 MAX_ABS_AMOUNT = project_vars()["max_abs_amount"]
+NULL_MARKERS = [str(marker).lower() for marker in project_vars()["id_null_markers"]]
 MEMORY_LIMIT_ENV = "SEGMENTATION_DUCKDB_MEMORY_LIMIT"
 DEFAULT_MEMORY_LIMIT = "3GB"
 
 
 def typed_copy_sql(reader: str, min_valid_date: str, max_abs_amount: float) -> str:
     """The single CREATE TABLE AS: casts as in base_raw__transactions, the row-level reasons."""
+    markers = ", ".join("'" + marker.replace("'", "''") + "'" for marker in NULL_MARKERS) or "null"
+    # The header line again: customer_id reads customer_id, every other column its name or null.
+    header = " and ".join(
+        f"coalesce(lower(trim({name})) = '{name}', {str(name != 'customer_id').lower()})"
+        for name in column_names()["transactions"]
+    )
     return f"""
 create table typed_transactions as
 select
-    *,
+    * exclude (is_header),
     case
+        when is_header then 'repeated_header'
         when customer_id is null then 'missing_customer_id'
         when transaction_id is null then 'missing_transaction_id'
+        when lower(customer_id) in ({markers}) or lower(transaction_id) in ({markers})
+            then 'null_marker_id'
         when transaction_at is null then 'unparsable_date'
         when transaction_at < date '{min_valid_date}' then 'implausible_date'
         when amount_number is null or not isfinite(amount_number) then 'non_numeric_amount'
@@ -64,7 +76,8 @@ from (
         try_cast(trim(quantity) as integer) as quantity,
         product_category,
         channel,
-        payment_method
+        payment_method,
+        {header} as is_header
     from {reader}
 ) as typed
 """

@@ -14,8 +14,10 @@
         {{- return('') -}}
     {%- endif -%}
     {%- set status = {} -%}
+    {%- set messages = {} -%}
     {%- for result in results if result.node.resource_type == 'model' -%}
         {%- do status.update({result.node.name: result.status | string}) -%}
+        {%- do messages.update({result.node.name: result.message or ''}) -%}
     {%- endfor -%}
     {%- set lines = [] -%}
     {%- set warnings = [] -%}
@@ -86,11 +88,34 @@
         {%- do lines.append('customers found in another source: ' ~ shares | join(', ')) -%}
     {%- endif -%}
 
+    {%- set audited = status.get('publish_audit') == 'success' -%}
+    {%- if audited -%}
+        {%- set damaged = run_query(
+            "select min(previous_version) from " ~ summary_relation('publish_audit')
+            ~ " where previous_version like '% (damaged: %'"
+        ).columns[0].values()[0] -%}
+        {%- if damaged -%}
+            {%- do warnings.append('publish_audit compared this build with nothing, as the'
+                ~ ' published version could not be read: ' ~ damaged) -%}
+        {%- endif -%}
+    {%- endif -%}
+
     {%- do lines.append('warnings: ' ~ (warnings | join('; ') if warnings else 'none')) -%}
-    {%- do lines.append(publish_outcome(status.get('publish_marts'))) -%}
+    {%- do lines.append(publish_outcome(
+        status.get('publish_marts'), messages.get('publish_marts', ''), audited
+    )) -%}
 
     {{- log('Build summary:\n  ' ~ lines | join('\n  '), info=true) -}}
     {{- return('') -}}
+{%- endmacro %}
+
+
+{% macro audit_refused() -%}
+    {#- Whether this invocation's publish_audit has a failed check. -#}
+    {{- return(run_query(
+        "select count(*) from " ~ summary_relation('publish_audit') ~ " where verdict = 'fail'"
+        ~ " and invocation_id = " ~ this_invocation()
+    ).columns[0].values()[0] > 0) -}}
 {%- endmacro %}
 
 
@@ -102,8 +127,13 @@
 {%- endmacro %}
 
 
-{% macro publish_outcome(publish_status) -%}
-    {#- Where BI reads, and whether this build is what it reads. -#}
+{% macro publish_outcome(publish_status, message, audited) -%}
+    {#-
+        Where BI reads, and whether this build is what it reads. A failed
+        publish_marts was refused by the audit only when this invocation's
+        audit has a failed check; otherwise the publish folder failed it, and
+        its own sentence says how.
+    -#}
     {%- set current = publish_dir() ~ '/current' -%}
     {%- if flags.EMPTY -%}
         {{- return('BI: nothing published by an --empty build') -}}
@@ -114,9 +144,11 @@
         ).columns[0].values()[0] -%}
         {{- return('BI: published to ' ~ current ~ ' (segments.duckdb and one Parquet file per mart)'
             ~ (', audits overridden by var publish_override: ' ~ overridden if overridden else '')) -}}
-    {%- elif publish_status == 'error' -%}
+    {%- elif publish_status == 'error' and audited and audit_refused() -%}
         {{- return('BI: NOT published, the audit refused this build (above, and table publish_audit);'
             ~ ' BI still reads the previous version in ' ~ current) -}}
+    {%- elif publish_status == 'error' -%}
+        {{- return('BI: NOT published: ' ~ (message.split('Error: ') | last | trim)) -}}
     {%- elif publish_status is not none -%}
         {{- return('BI: NOT published, an earlier step failed; BI still reads ' ~ current) -}}
     {%- endif -%}

@@ -28,26 +28,24 @@
         segment_metrics of the version BI reads now, with its version name, or
         no row when nothing has been published yet (the first publish has
         nothing to compare with). Looked up when the model runs, not parsed.
+        A damaged version (published_version) gives a row without figures:
+        every comparison is then not_applicable, and a build that passes the
+        other checks replaces it, rather than every build failing on it.
     -#}
-    {%- set published = false -%}
-    {%- if execute -%}
-        {%- set current = publish_dir() ~ '/current' -%}
-        {%- set segments_file = current ~ '/customer_segments.parquet' -%}
-        {%- set found = run_query(
-            'select count(*) from glob(' ~ sql_string(segments_file) ~ ')'
-        ) -%}
-        {%- set published = found.columns[0].values()[0] > 0 -%}
-    {%- endif -%}
-    {%- if published -%}
+    {%- set published = published_version() if execute else {'state': 'none'} -%}
+    {%- if published.state == 'intact' -%}
         select
             metrics.*,
-            (
-                select cast(version as varchar)
-                from read_json_auto({{ sql_string(current ~ '/manifest.json') }})
-            ) as version
+            {{ sql_string(published.version) }} as version
         from (
-            {{ segment_metrics('read_parquet(' ~ sql_string(segments_file) ~ ')') }}
+            {{ segment_metrics('read_parquet(' ~ sql_string(published.segments_file) ~ ')') }}
         ) as metrics
+    {%- elif published.state == 'damaged' -%}
+        select
+            cast(null as bigint) as customers,
+            cast(null as bigint) as segments,
+            cast(null as double) as outlier_share,
+            {{ sql_string(published.version) }} as version
     {%- else -%}
         select
             cast(null as bigint) as customers,
@@ -56,6 +54,53 @@
             cast(null as varchar) as version
         where false
     {%- endif -%}
+{%- endmacro %}
+
+
+{% macro published_version() -%}
+    {#-
+        What `current` holds: state `none` (nothing published, or a link to a
+        folder that is gone), `intact`, or `damaged` when its
+        customer_segments.parquet is not a whole Parquet file (cut short by a
+        full disk or a copy, or overwritten), which no reader can open. Parquet
+        starts and ends with PAR1; the file is read as bytes, which cannot fail
+        the way reading it as Parquet would. The version name is the manifest's;
+        a manifest missing or unreadable is said in its place. A damaged version
+        is also a warning in the build's output.
+    -#}
+    {%- set current = publish_dir() ~ '/current' -%}
+    {%- set segments_file = current ~ '/customer_segments.parquet' -%}
+    {%- set manifest_file = current ~ '/manifest.json' -%}
+    {%- set found = run_query(
+        'select'
+        ~ ' (select count(*) from glob(' ~ sql_string(segments_file) ~ ')),'
+        ~ ' (select count(*) from glob(' ~ sql_string(manifest_file) ~ '))'
+    ).rows[0] -%}
+    {%- if found[0] == 0 -%}
+        {{- return({'state': 'none'}) -}}
+    {%- endif -%}
+    {%- set checked = run_query(
+        "select size >= 12 and content[1:4] = 'PAR1'::blob"
+        ~ " and content[size - 3:size] = 'PAR1'::blob from read_blob("
+        ~ sql_string(segments_file) ~ ')'
+    ).columns[0].values()[0] -%}
+    {%- set version = 'unknown (' ~ manifest_file ~ ' is missing)' -%}
+    {%- if found[1] > 0 -%}
+        {%- set version = run_query(
+            "select case when json_valid(content) then json_extract_string(content, '$.version')"
+            ~ " end from read_text(" ~ sql_string(manifest_file) ~ ')'
+        ).columns[0].values()[0] or 'unknown (' ~ manifest_file ~ ' is unreadable)' -%}
+    {%- endif -%}
+    {%- if not checked -%}
+        {%- do exceptions.warn(
+            'The published version ' ~ version ~ ' is damaged: ' ~ segments_file
+            ~ ' is not a whole Parquet file, so BI cannot read it. This build is compared'
+            ~ ' with nothing and, if its other audits pass, replaces it.'
+        ) -%}
+        {{- return({'state': 'damaged', 'version': version
+            ~ ' (damaged: its customer_segments.parquet is not a whole Parquet file)'}) -}}
+    {%- endif -%}
+    {{- return({'state': 'intact', 'version': version, 'segments_file': segments_file}) -}}
 {%- endmacro %}
 
 
@@ -157,6 +202,18 @@
     having
         count(*) filter (where invocation_id = '{{ invocation_id }}') = 0
         or count(*) filter (where verdict = 'fail') > 0
+{%- endmacro %}
+
+
+{% macro raise_publish_failure() -%}
+    {#-
+        publish_marts' post-hook: fails the model with the sentence the model
+        left in variable publish_failure (a publish folder it could not use),
+        so the build exits 1 without the traceback dbt-duckdb prints for a
+        Python model's exception. `current` is as it was.
+    -#}
+    select error(getvariable('publish_failure'))
+    where getvariable('publish_failure') is not null
 {%- endmacro %}
 
 

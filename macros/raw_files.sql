@@ -100,12 +100,6 @@
 {%- endmacro %}
 
 
-{% macro raw_record_json(table_name) -%}
-    {#- The raw row as JSON text under its contract names, from the `<column>_raw` columns. -#}
-    cast(to_json(struct_pack({{ raw_columns(table_name, '{column} := {column}_raw') }})) as varchar)
-{%- endmacro %}
-
-
 {% macro raw_file_select(table_name, suffix='', separator=', ') -%}
     {#-
         The select list that reads a raw file: every contract column as text,
@@ -158,6 +152,8 @@
 
     {%- if file_format == 'csv' -%}
         {%- do raw_csv_lines_check(table_name, path) -%}
+    {%- else -%}
+        {%- do raw_parquet_columns_check(table_name, path) -%}
     {%- endif -%}
 
     {%- set described = run_query('describe select * from ' ~ source('raw', table_name)) -%}
@@ -240,13 +236,15 @@
         {%- endset -%}
         {%- set header = run_query(header_sql) -%}
         {%- if header.rows | length > 0 -%}
-            {%- do raw_csv_fields_check(where, file, header.rows[0]['header_line']) -%}
+            {%- do raw_csv_fields_check(
+                where, table_name, file, header.rows[0]['header_line']
+            ) -%}
         {%- endif -%}
     {%- endfor -%}
 {%- endmacro %}
 
 
-{% macro raw_csv_fields_check(where, file, header_line) -%}
+{% macro raw_csv_fields_check(where, table_name, file, header_line) -%}
     {#- The second read of raw_csv_lines_check: each line's fields against the header's. -#}
     {%- set delimiter = var('raw_csv_delimiter') -%}
     {%- set fields = run_query(
@@ -254,6 +252,11 @@
         ~ sql_string(csv_field_pattern(delimiter)) ~ '))'
     ).columns[0].values()[0] -%}
     {%- do raise_if_other_delimiter(where, header_line, fields, delimiter) -%}
+    {%- set names = run_query(
+        'select unnest(regexp_extract_all(' ~ sql_string(header_line) ~ ', '
+        ~ sql_string(csv_field_pattern(delimiter)) ~ ', 1))'
+    ).columns[0].values() -%}
+    {%- do raise_if_duplicate_columns(where, table_name, names) -%}
     {%- set columns = [] -%}
     {%- for position in range(fields) -%}
         {%- do columns.append("'field_" ~ position ~ "': 'varchar'") -%}

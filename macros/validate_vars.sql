@@ -5,6 +5,9 @@
     does not name the var (as_of_date: 'not-a-date'), or is quietly replaced
     (dbscan_min_samples: 0 ran as 2), or reaches scikit-learn (dbscan_eps: -1).
     Each var has one line in var_rules(); a new var needs one more line.
+    A var pasted into SQL is code: a text one is quoted where it is used
+    (sql_string) or, where SQL needs it bare (a memory size in SET), held to
+    a pattern here (var_patterns), so no value runs as SQL of its own.
 #}
 
 {% macro var_rules() -%}
@@ -12,17 +15,20 @@
         One rule per var: `is` the kind of value (text, choice, list, date,
         integer, number, boolean, features), bounds `min`, `max` (inclusive)
         or `above` (exclusive), `choices`, and `null` (what null means) when
-        null is allowed. `python_model` names the Python model that reads the
+        null is allowed; a text may have to match a `pattern` (var_patterns),
+        and `remote_allowed_by` names the var without which a URL is refused. `python_model` names the Python model that reads the
         var: its pre-hook hands it over (macros/python_model_settings.sql).
         Defaults stay in dbt_project.yml.
     -#}
     {%- set id_steps = customer_id_normalizations().keys() | list | sort -%}
     {%- set clustering = 'customer_clusters_dbscan' -%}
     {{- return([
-        {'var': 'raw_data_path', 'is': 'text'},
-        {'var': 'currency', 'is': 'text'},
+        {'var': 'raw_data_path', 'is': 'text', 'remote_allowed_by': 'raw_data_allow_remote'},
+        {'var': 'raw_data_allow_remote', 'is': 'boolean'},
+        {'var': 'currency', 'is': 'text', 'pattern': 'currency_code'},
         {'var': 'raw_file_format', 'is': 'choice', 'choices': ['csv', 'parquet']},
-        {'var': 'raw_file_pattern', 'is': 'text', 'null': '{name}.<raw_file_format>'},
+        {'var': 'raw_file_pattern', 'is': 'text', 'pattern': 'file_pattern',
+            'null': '{name}.<raw_file_format>'},
         {'var': 'raw_csv_delimiter', 'is': 'choice', 'choices': [',', ';', '\t', '|']},
         {'var': 'raw_csv_encoding', 'is': 'choice', 'choices': ['utf-8', 'latin-1', 'utf-16']},
         {'var': 'as_of_date', 'is': 'date', 'null': 'derived from the data'},
@@ -35,6 +41,7 @@
         {'var': 'min_credit_score', 'is': 'integer', 'min': 0},
         {'var': 'max_credit_score', 'is': 'integer', 'min': 1},
         {'var': 'max_reject_share', 'is': 'number', 'min': 0, 'max': 1},
+        {'var': 'id_null_markers', 'is': 'texts'},
         {'var': 'customer_id_normalization', 'is': 'list', 'choices': id_steps,
             'null': 'ids are only trimmed'},
         {'var': 'engagement_window_months', 'is': 'integer', 'min': 1, 'max': 63},
@@ -66,7 +73,7 @@
         {'var': 'dbscan_max_largest_cluster_share', 'is': 'number', 'above': 0, 'max': 1,
             'python_model': clustering},
         {'var': 'dbscan_random_state', 'is': 'integer', 'min': 0, 'python_model': clustering},
-        {'var': 'clustering_duckdb_memory_limit', 'is': 'text'},
+        {'var': 'clustering_duckdb_memory_limit', 'is': 'text', 'pattern': 'memory_size'},
         {'var': 'segment_min_share', 'is': 'number', 'min': 0, 'max': 1,
             'python_model': clustering},
         {'var': 'segment_min_count', 'is': 'integer', 'min': 1, 'python_model': clustering},
@@ -76,7 +83,7 @@
         {'var': 'segment_stability_rows', 'is': 'integer', 'min': 2, 'python_model': clustering},
         {'var': 'segment_stable_jaccard', 'is': 'number', 'min': 0, 'max': 1},
         {'var': 'segment_noise_cluster_id', 'is': 'integer'},
-        {'var': 'segment_noise_name', 'is': 'text'},
+        {'var': 'segment_noise_name', 'is': 'text', 'pattern': 'one_line_name'},
         {'var': 'segment_name_descriptors', 'is': 'integer', 'min': 1},
         {'var': 'segment_material_z', 'is': 'number', 'min': 0},
         {'var': 'segment_borrower_min_share', 'is': 'number', 'above': 0, 'max': 1},
@@ -125,8 +132,10 @@
         {%- set words = 'a date written YYYY-MM-DD' -%}
     {%- elif kind == 'boolean' -%}
         {%- set words = 'true or false' -%}
+    {%- elif kind == 'texts' -%}
+        {%- set words = 'a list of texts (an empty list for none)' -%}
     {%- else -%}
-        {%- set words = 'a non-empty text' -%}
+        {%- set words = text_rule_words(rule) -%}
     {%- endif -%}
     {%- if 'null' in rule -%}
         {%- set words = words ~ ', or null (' ~ rule['null'] ~ ')' -%}
@@ -154,6 +163,7 @@
         else list_problem(value, rule.get('choices') or cluster_feature_columns())
         if kind in ['list', 'features']
         else ('' if is_date(value) else 'it is not a date') if kind == 'date'
+        else texts_problem(value) if kind == 'texts'
         else ('' if value is string and value | trim != '' else 'it is not a non-empty text')
     -%}
     {{- return(problem) -}}
@@ -188,6 +198,77 @@
 {%- endmacro %}
 
 
+{% macro var_patterns() -%}
+    {#-
+        The patterns a text var may have to match (a rule's `pattern`), each
+        with the words the message uses. Python's re, matched whole.
+    -#}
+    {{- return({
+        'memory_size': {
+            'regex': '(?i)(?=[^1-9]*[1-9])[0-9]+([.][0-9]+)? ?(KB|MB|GB|TB|KiB|MiB|GiB|TiB)',
+            'means': 'a memory size such as 1GB, 512MB or 1.5GiB',
+        },
+        'currency_code': {
+            'regex': '[A-Z]{3}',
+            'means': 'a three-letter ISO 4217 code such as EUR or USD',
+        },
+        'file_pattern': {
+            'regex': '[^{}]*[{]name[}][^{}]*',
+            'means': "a file name or glob holding {name} (the source) and no other brace,"
+                ~ " e.g. '{name}/*.parquet'",
+        },
+        'one_line_name': {
+            'regex': '[^\\x00-\\x1f\\x7f]{1,80}',
+            'means': 'a name of at most 80 characters on one line',
+        },
+    }) -}}
+{%- endmacro %}
+
+
+{% macro text_rule_words(rule) -%}
+    {#- What a text var allows, in words: its pattern's, a local folder, or any text. -#}
+    {%- if 'pattern' in rule -%}
+        {{- return(var_patterns()[rule['pattern']]['means']) -}}
+    {%- elif 'remote_allowed_by' in rule -%}
+        {{- return('a local folder (copy remote files into one), or a URL with var '
+            ~ rule['remote_allowed_by'] ~ ': true to read them over the network') -}}
+    {%- endif -%}
+    {{- return('a non-empty text') -}}
+{%- endmacro %}
+
+
+{% macro text_rule_problem(rule, value) -%}
+    {#-
+        Why a text that passed var_problem still breaks its rule: it does not
+        match the rule's pattern, or it is a URL (scheme://...) the rule refuses
+        unless its var allows it. Empty when fine.
+    -#}
+    {%- if value is not string -%}
+        {{- return('') -}}
+    {%- elif 'pattern' in rule
+        and not modules.re.fullmatch(var_patterns()[rule['pattern']]['regex'], value) -%}
+        {{- return('it has another form') -}}
+    {%- elif 'remote_allowed_by' in rule and modules.re.match('[A-Za-z][A-Za-z0-9+.-]*://', value)
+        and var(rule['remote_allowed_by']) is not true -%}
+        {{- return('it is a URL, and var ' ~ rule['remote_allowed_by'] ~ ' is not true') -}}
+    {%- endif -%}
+    {{- return('') -}}
+{%- endmacro %}
+
+
+{% macro texts_problem(value) -%}
+    {#- A list of non-empty texts; an empty list is fine. -#}
+    {%- if value is string or value is mapping or value is not sequence -%}
+        {{- return('it is not a list') -}}
+    {%- endif -%}
+    {%- set bad = [] -%}
+    {%- for item in value if item is not string or item | trim == '' -%}
+        {%- do bad.append(tojson(item)) -%}
+    {%- endfor -%}
+    {{- return('not a non-empty text: ' ~ bad | join(', ') if bad else '') -}}
+{%- endmacro %}
+
+
 {% macro validate_vars() -%}
     {#-
         Fails the build before any model runs, listing every bad var with its
@@ -200,7 +281,7 @@
     {%- set problems = [] -%}
     {%- for rule in var_rules() -%}
         {%- set value = var(rule['var'], none) -%}
-        {%- set problem = var_problem(rule, value) -%}
+        {%- set problem = var_problem(rule, value) or text_rule_problem(rule, value) -%}
         {%- if problem -%}
             {%- do problems.append(
                 "\n  - var " ~ rule['var'] ~ " is " ~ tojson(value) ~ " (" ~ problem

@@ -2,9 +2,10 @@
 
 The columns of each source live once, in models/staging/_raw__sources.yml (their
 order, and per column whether it is required or personal data); the reject
-reasons live once, in seeds/staging/reject_reasons.csv. The staging models read
-both through dbt; the generator, the converters and the tests read them here, so
-a column or reason added there reaches every writer of raw files.
+reasons live once, in seeds/staging/reject_reasons.csv; the texts taken for a
+missing id once, as var id_null_markers' default in dbt_project.yml. The staging
+models read them through dbt; the generator, the converters and the tests read
+them here, so a column or reason added there reaches every writer of raw files.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import yaml
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 SOURCES_YML = PROJECT_DIR / "models" / "staging" / "_raw__sources.yml"
+PROJECT_YML = PROJECT_DIR / "dbt_project.yml"
 REJECT_REASONS_CSV = PROJECT_DIR / "seeds" / "staging" / "reject_reasons.csv"
 RAW_SOURCE = "raw"
 
@@ -97,3 +99,10 @@ def reject_reasons_by_source() -> dict[str, tuple[str, ...]]:
         source: tuple(r.reject_reason for r in reject_reasons() if source in r.sources)
         for source in contract_columns()
     }
+
+
+@cache
+def null_markers() -> tuple[str, ...]:
+    """The texts a build with the default vars takes for a missing id (var id_null_markers)."""
+    project = yaml.safe_load(PROJECT_YML.read_text(encoding="utf-8"))
+    return tuple(str(marker) for marker in project["vars"]["id_null_markers"])

@@ -18,7 +18,10 @@ Writes into ``--out``:
   counts.
 
 Each row carries at most one injected defect and only clean rows are re-delivered,
-so the expected reject counts are exact. The as-of date is fixed (``AS_OF_DATE``) and
+so the expected reject counts are exact. Every third missing id is written as a null
+marker (``NULL``, ``N/A``, ... from var ``id_null_markers``) instead of a blank, and
+each file repeats its header line once after the first chunk's rows, as concatenated
+exports do. The as-of date is fixed (``AS_OF_DATE``) and
 at least one clean transaction falls on it, so the as-of date dbt derives equals it.
 Injected future dates lie 150 days to 5 years after it; injected implausible dates lie
 before 1990-01-01 (the ``min_valid_date`` default); out-of-range amounts exceed
@@ -45,7 +48,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
-from raw_data.contract import column_names, reject_reasons_by_source
+from raw_data.contract import column_names, null_markers, reject_reasons_by_source
 from raw_data.personas import (
     BARGAIN,
     BIG,
@@ -61,7 +64,7 @@ from raw_data.personas import (
 ESTABLISHED = (FREQUENT, BIG, BARGAIN, DORMANT, HIGH_RISK)
 AS_OF_DATE = np.datetime64("2026-06-30", "D")
 CHUNK_CUSTOMERS = 25_000
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 
 # The contract's columns per source and the reasons each source's rows can be rejected
 # for, in first-wins order: read from the dbt project, their one home (raw_data/contract.py).
@@ -91,6 +94,7 @@ NO_CREDIT_SHARE = 0.10
 DEMOGRAPHICS_ONLY_SHARE = 0.005  # signed-up dormant customers who never bought
 
 BLANK_VALUES = (None, "", "   ")
+NULL_MARKERS = null_markers()
 UNPARSABLE_DATES = ("31/02/2026", "not a date", "2026-13-01", "2026-02-30", "", None)
 IMPLAUSIBLE_DATES = ("1900-01-01", "1970-01-01", "1899-12-31", "1985-06-15")
 NON_NUMERIC_AMOUNTS = ("N/A", "twelve", "12..5", "abc", "", None)
@@ -293,6 +297,31 @@ def _superseded(customer: np.ndarray, survivors: np.ndarray) -> int:
     return int(np.maximum(counts - 1, 0).sum())
 
 
+def _with_null_markers(values: pa.Array, missing: np.ndarray) -> tuple[pa.Array, np.ndarray]:
+    """Every third missing id written as a null marker instead of a blank; the rows changed.
+
+    Chosen by position, not drawn: the random streams, and so every other value
+    and row, stay as they were. Every other marker is lowercased and padded, as
+    exports differ.
+    """
+    rows = np.flatnonzero(missing)[2::3]
+    marked = np.zeros(missing.size, dtype=bool)
+    marked[rows] = True
+    texts: list[str | None] = [None] * missing.size
+    for k, row in enumerate(rows):
+        marker = NULL_MARKERS[k % len(NULL_MARKERS)]
+        texts[row] = f" {marker.lower()}" if k % 2 else marker
+    return _replace_where(values, marked, pa.array(texts, pa.string())), marked
+
+
+def _header_rows() -> dict[str, pa.Table]:
+    """Each source's header line as one more row: what concatenating two exports leaves."""
+    return {
+        source: pa.table({name: pa.array([name], pa.string()) for name in columns})
+        for source, columns in SOURCES.items()
+    }
+
+
 def _customer_ids(ids: np.ndarray) -> pa.Array:
     return _fmt_int(ids, width=8, prefix="C")
 
@@ -371,11 +400,19 @@ def _transactions(
     defect = _assign_defects(rng, n, TRANSACTION_DEFECT_RATES, protected)
     reasons = list(TRANSACTION_DEFECT_RATES)
     is_ = {reason: defect == i + 1 for i, reason in enumerate(reasons)}
-    columns["customer_id"] = _replace_where(
-        columns["customer_id"], is_["missing_customer_id"], _draw_from(rng, BLANK_VALUES, n)
+    columns["customer_id"], marked_customers = _with_null_markers(
+        _replace_where(
+            columns["customer_id"], is_["missing_customer_id"], _draw_from(rng, BLANK_VALUES, n)
+        ),
+        is_["missing_customer_id"],
     )
-    columns["transaction_id"] = _replace_where(
-        columns["transaction_id"], is_["missing_transaction_id"], _draw_from(rng, BLANK_VALUES, n)
+    columns["transaction_id"], marked_transactions = _with_null_markers(
+        _replace_where(
+            columns["transaction_id"],
+            is_["missing_transaction_id"],
+            _draw_from(rng, BLANK_VALUES, n),
+        ),
+        is_["missing_transaction_id"],
     )
     far_future = (AS_OF_DATE.astype(np.int64) + rng.integers(*FUTURE_DAYS, n)) * 86_400
     dates = _replace_where(
@@ -404,6 +441,9 @@ def _transactions(
     out = pa.concat_tables([table, table.take(pa.array(duplicates)), conflicting])
 
     rejects = {reason: int(mask.sum()) for reason, mask in is_.items()}
+    rejects["missing_customer_id"] -= int(marked_customers.sum())
+    rejects["missing_transaction_id"] -= int(marked_transactions.sum())
+    rejects["null_marker_id"] = int(marked_customers.sum() + marked_transactions.sum())
     rejects["duplicate"] = duplicates.size
     rejects["conflicting_duplicate"] = conflicts.size
     tally.add("transactions", out.num_rows, rejects)
@@ -473,8 +513,8 @@ def _demographics(
     }
     defect = _assign_defects(rng, n, DEMOGRAPHIC_DEFECT_RATES, None)
     missing = defect == 1
-    columns["customer_id"] = _replace_where(
-        columns["customer_id"], missing, _draw_from(rng, BLANK_VALUES, n)
+    columns["customer_id"], marked = _with_null_markers(
+        _replace_where(columns["customer_id"], missing, _draw_from(rng, BLANK_VALUES, n)), missing
     )
     table = _contract_table("demographics", columns)
     duplicates = _redeliver(rng, ~missing, DUPLICATE_RATE / 2)
@@ -483,7 +523,8 @@ def _demographics(
         "demographics",
         out.num_rows,
         {
-            "missing_customer_id": int(missing.sum()),
+            "missing_customer_id": int(missing.sum() - marked.sum()),
+            "null_marker_id": int(marked.sum()),
             "duplicate": duplicates.size,
             "superseded": _superseded(cust, ~missing),
         },
@@ -522,8 +563,11 @@ def _credit_profiles(
     defect = _assign_defects(rng, n, CREDIT_DEFECT_RATES, None)
     reasons = list(CREDIT_DEFECT_RATES)
     is_ = {reason: defect == i + 1 for i, reason in enumerate(reasons)}
-    columns["customer_id"] = _replace_where(
-        columns["customer_id"], is_["missing_customer_id"], _draw_from(rng, BLANK_VALUES, n)
+    columns["customer_id"], marked = _with_null_markers(
+        _replace_where(
+            columns["customer_id"], is_["missing_customer_id"], _draw_from(rng, BLANK_VALUES, n)
+        ),
+        is_["missing_customer_id"],
     )
     future = AS_OF_DATE.astype(np.int64) + rng.integers(*FUTURE_DAYS, n)
     snap = _replace_where(columns["snapshot_date"], is_["future_date"], _fmt_days(future))
@@ -536,6 +580,8 @@ def _credit_profiles(
     duplicates = _redeliver(rng, clean, DUPLICATE_RATE / 2)
     out = pa.concat_tables([table, table.take(pa.array(duplicates))])
     rejects = {reason: int(mask.sum()) for reason, mask in is_.items()}
+    rejects["missing_customer_id"] -= int(marked.sum())
+    rejects["null_marker_id"] = int(marked.sum())
     rejects["duplicate"] = duplicates.size
     rejects["superseded"] = _superseded(cust, clean)
     tally.add("credit_profiles", out.num_rows, rejects)
@@ -618,6 +664,10 @@ def generate(customers: int, seed: int, out: Path, file_format: str = "csv") -> 
         with tqdm(total=customers, unit="customer", file=sys.stderr, disable=None) as bar:
             for index, first_id, size in _chunks(customers):
                 writers.write(generate_chunk(seed, index, first_id, size, tally))
+                if index == 0:
+                    writers.write(_header_rows())
+                    for source in SOURCES:
+                        tally.add(source, 1, {"repeated_header": 1})
                 bar.update(size)
     finally:
         writers.close()

@@ -21,6 +21,10 @@ Layout under the publish directory::
 Old versions are removed once two newer ones exist: a reader that opened
 one keeps its open file handles (POSIX keeps unlinked files readable), and a
 reader that resolves `current` again gets the newest build.
+
+A folder the build cannot use (not writable, `current` a plain folder someone
+copied in, a disk that fills up while writing) raises `PublishError`, one
+sentence saying what, where and what to do; `current` is then left as it was.
 """
 
 from __future__ import annotations
@@ -41,6 +45,10 @@ VERSIONS_DIR = "versions"
 INCOMPLETE_DIR = ".incomplete"
 DATABASE_FILE = "segments.duckdb"
 MANIFEST_FILE = "manifest.json"
+
+
+class PublishError(Exception):
+    """A publish folder the build cannot use, in one sentence; BI keeps what it reads."""
 
 
 @dataclass(frozen=True)
@@ -188,6 +196,34 @@ def prune_versions(publish_dir: Path, keep: int) -> list[str]:
     return removed
 
 
+def check_publish_dir(publish_dir: Path) -> None:
+    """Refuse a publish folder the build cannot use before anything is written to it.
+
+    `current` must be the link each build repoints, or absent: a plain folder
+    (or file) cannot be replaced in one atomic rename, so BI would see it
+    vanish. The folder must be writable (it is made if missing).
+    """
+    current = publish_dir / CURRENT_LINK
+    if current.exists() and not current.is_symlink():
+        kind = "folder" if current.is_dir() else "file"
+        raise PublishError(
+            f"{current} is a plain {kind}, not the link each build repoints, so this build"
+            f" cannot replace it in one step: BI keeps reading it; move it aside (for example"
+            f" to {current}.moved) and build again."
+        )
+    probe = publish_dir / f".write-check-{os.getpid()}"
+    try:
+        publish_dir.mkdir(parents=True, exist_ok=True)
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as error:
+        raise PublishError(
+            f"The publish folder {publish_dir} cannot be written ({error.strerror}): BI keeps"
+            " reading what it had; make the folder writable, or point SEGMENTATION_PUBLISH_DIR"
+            " at one the build can write, and build again."
+        ) from error
+
+
 def empty_result() -> pd.DataFrame:
     """The result of a build that published nothing (same columns as `publish`)."""
     return pd.DataFrame(
@@ -217,13 +253,22 @@ def publish(
     if keep_versions < 1:
         raise ValueError("keep_versions must be at least 1: the current version is kept")
     publish_dir = publish_dir.absolute()
+    check_publish_dir(publish_dir)
     version = version_name(build_id, now or datetime.now(UTC))
     discard_incomplete(publish_dir)
     written_dir = publish_dir / INCOMPLETE_DIR / version
-    published = write_version(relations, docs, written_dir, build_id)
-    flush_to_disk(written_dir)
-    version_dir = move_into_versions(publish_dir, written_dir)
-    swap_current(publish_dir, version_dir)
+    try:
+        published = write_version(relations, docs, written_dir, build_id)
+        flush_to_disk(written_dir)
+        version_dir = move_into_versions(publish_dir, written_dir)
+        swap_current(publish_dir, version_dir)
+    except OSError as error:
+        discard_incomplete(publish_dir)
+        raise PublishError(
+            f"Publishing to {publish_dir} failed ({error.strerror}: {error.filename}): BI keeps"
+            " reading the version published before; free disk space or fix the folder, then"
+            " build again."
+        ) from error
     prune_versions(publish_dir, keep_versions)
     published["version"] = version
     published["database_path"] = str(publish_dir / CURRENT_LINK / DATABASE_FILE)

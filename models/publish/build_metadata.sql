@@ -2,15 +2,6 @@
 -- are in and when dbt started the build, for the report's header and for anyone
 -- asking "which data is this?". No ref, so `dbt build --empty` still writes the
 -- row, as it does for clustering_diagnostics.
-{% set currency = var('currency') | string -%}
-{%- if not (currency | length == 3 and currency.isascii() and currency.isalpha()
-    and currency == currency | upper) -%}
-    {{ exceptions.raise_compiler_error(
-        "var currency must be a three-letter ISO 4217 code such as EUR or USD, got '"
-        ~ currency ~ "'"
-    ) }}
-{%- endif %}
-
 with
 
 final as (
@@ -19,7 +10,7 @@ final as (
         cast({{ sql_string(var('raw_file_format')) }} as varchar) as raw_file_format,
         cast({{ sql_string(raw_file_path('transactions')) }} as varchar)
             as transactions_file,
-        cast({{ sql_string(currency) }} as varchar) as currency,
+        cast({{ sql_string(var('currency')) }} as varchar) as currency,
         cast({{ sql_string(invocation_id) }} as varchar) as dbt_invocation_id,
         -- dbt's run_started_at is in UTC; the cast keeps its wall-clock time.
         cast({{ sql_string(run_started_at) }} as timestamp) as built_at

@@ -6,12 +6,17 @@ and never publishes marts that failed a test, nor a build that failed an audit
 of publish_audit (the pre-hook refuse_failed_publish). The work is in
 `segmentation/publish.py`; this only gathers the marts and the settings
 (var publish_keep_versions, handed over by the pre-hook set_python_model_settings()).
+
+A publish folder the build cannot use is one sentence (PublishError), not a
+traceback: dbt-duckdb prints a Python model's exception with its whole stack,
+so the sentence is handed to the post-hook (macro raise_publish_failure), which
+fails the model, and the build, with it.
 """
 
 from pathlib import Path
 
 from segmentation.model_settings import read_settings, setting
-from segmentation.publish import empty_result, publish, read_table_docs
+from segmentation.publish import PublishError, empty_result, publish, read_table_docs
 
 
 def model(dbt, session):
@@ -33,10 +38,15 @@ def model(dbt, session):
         return empty_result()
     settings = read_settings(session, "publish_marts")
     docs = read_table_docs(session, dbt.this.schema, list(relations))
-    return publish(
-        relations,
-        docs,
-        publish_dir=Path(dbt.config.get("publish_dir")),
-        build_id=build_id,
-        keep_versions=int(setting(settings, "publish_keep_versions")),
-    )
+    try:
+        published = publish(
+            relations,
+            docs,
+            publish_dir=Path(dbt.config.get("publish_dir")),
+            build_id=build_id,
+            keep_versions=int(setting(settings, "publish_keep_versions")),
+        )
+    except PublishError as error:
+        session.execute("set variable publish_failure = ?", [str(error)])
+        published = empty_result()
+    return published

@@ -28,7 +28,7 @@ base_names as (
         end as naming_basis,
         case
             when cluster_descriptions.cluster_id = {{ noise_cluster_id }}
-                then '{{ var("segment_noise_name") }}'
+                then {{ sql_string(var('segment_noise_name')) }}
             when rule_matches.segment_name is not null then rule_matches.segment_name
             when cluster_descriptions.description is not null
                 then

@@ -40,7 +40,9 @@ final as (
                 then credit_score_parsed
         end as credit_score,
         case
+            when {{ is_repeated_header('credit_profiles') }} then 'repeated_header'
             when customer_id is null then 'missing_customer_id'
+            when {{ is_null_marker('customer_id_raw') }} then 'null_marker_id'
             when snapshot_date is null then 'unparsable_date'
             when
                 snapshot_date < cast({{ sql_string(var('min_valid_date')) }} as date)

@@ -21,7 +21,7 @@ repeated_transaction_ids as (
     -- a 64-bit hash of the id, a smaller group key than the text: two ids
     -- that share a hash only bring a few more rows into the sort, where each
     -- id is ranked on its own.
-    select hash(nullif(trim(transaction_id), '')) as transaction_id_hash
+    select hash(nullif({{ trimmed_id('transaction_id') }}, '')) as transaction_id_hash
     from lines
     group by all
     having count(*) > 1

@@ -18,7 +18,7 @@ raw_lines as (
 typed as (
     select
         *,
-        nullif(trim(transaction_id_raw), '') as transaction_id,
+        nullif({{ trimmed_id('transaction_id_raw') }}, '') as transaction_id,
         {{ staged_customer_id('customer_id_raw') }} as customer_id,
         try_cast(trim(transaction_date_raw) as timestamp) as transaction_at,
         -- double tells "not a number" from "too large for decimal(18,2)"
@@ -35,8 +35,13 @@ final as (
         *,
         cast(transaction_at as date) as transaction_date,
         case
+            when {{ is_repeated_header('transactions') }} then 'repeated_header'
             when customer_id is null then 'missing_customer_id'
             when transaction_id is null then 'missing_transaction_id'
+            when
+                {{ is_null_marker('customer_id_raw') }}
+                or {{ is_null_marker('transaction_id_raw') }}
+                then 'null_marker_id'
             when transaction_at is null then 'unparsable_date'
             when
                 transaction_at < cast({{ sql_string(var('min_valid_date')) }} as date)

@@ -19,6 +19,9 @@ import seaborn as sns
 from segmentation.report.data import feature_label, has_data, is_missing
 
 NOISE_COLOUR = "#9e9e9e"
+# Segment names, feature labels and the currency are shown as written: a `$...$` in
+# them would otherwise go to matplotlib's math parser, which fails on most such text.
+matplotlib.rcParams["text.parse_math"] = False
 
 
 def segment_palette(names: Sequence[str]) -> dict[str, str]:

@@ -34,6 +34,8 @@ from conftest import (
 )
 from dbt_project_runner import DbtResult, run_dbt
 
+from raw_data.contract import column_names, reject_reasons
+
 STAGED = {
     "transactions": "stg_raw__transactions",
     "demographics": "stg_raw__demographics",
@@ -243,16 +245,16 @@ DEFECTS = [
     Defect(
         "null customer_id",
         "demographics",
-        [{**DEMOGRAPHIC, "email": "demo-null-customer@example.com"}],
-        "demo-null-customer@example.com",
+        [{**DEMOGRAPHIC, "region": "Region of a null customer"}],
+        "Region of a null customer",
         "false",
         ["missing_customer_id"],
     ),
     Defect(
         "blank customer_id",
         "demographics",
-        [{**DEMOGRAPHIC, "customer_id": "  ", "email": "demo-blank-customer@example.com"}],
-        "demo-blank-customer@example.com",
+        [{**DEMOGRAPHIC, "customer_id": "  ", "region": "Region of a blank customer"}],
+        "Region of a blank customer",
         "false",
         ["missing_customer_id"],
     ),
@@ -281,21 +283,134 @@ DEFECTS = [
         "false",
         ["missing_customer_id"],
     ),
+    # Export artefacts: null markers as ids (var id_null_markers), placeholder dates,
+    # invisible characters around ids.
+    # A customer '#N/A' with several purchases was once published as a segment's member.
+    _txn("customer_id #N/A", "X-MARKER-NA", ["null_marker_id"] * 3, copies=3, customer_id="#N/A"),
+    _txn("customer_id NULL", "X-MARKER-NULL", ["null_marker_id"], customer_id=" null "),
+    _txn("customer_id \\N", "X-MARKER-BACKSLASH-N", ["null_marker_id"], customer_id="\\N"),
+    Defect(
+        "transaction_id nan",
+        "transactions",
+        [{**TRANSACTION, "transaction_id": "nan", "customer_id": "C-MARKER-TRANSACTION-ID"}],
+        "C-MARKER-TRANSACTION-ID",
+        "customer_id = 'C-MARKER-TRANSACTION-ID'",
+        ["null_marker_id"],
+    ),
+    _txn(
+        "zero-width space after customer_id",
+        "X-ZWSP-CUSTOMER",
+        [],
+        {"customer_id": "C00000001"},
+        customer_id="C00000001\u200b",
+    ),
+    _txn(
+        "tab after customer_id",
+        "X-TAB-CUSTOMER",
+        [],
+        {"customer_id": "C00000001"},
+        customer_id="C00000001\t",
+    ),
+    _txn(
+        "no-break space and byte order mark around customer_id",
+        "X-NBSP-CUSTOMER",
+        [],
+        {"customer_id": "C00000001"},
+        customer_id="\ufeffC00000001\u00a0",
+    ),
+    _txn(
+        "only invisible characters",
+        "X-INVISIBLE-CUSTOMER",
+        ["missing_customer_id"],
+        customer_id="\u200b\t\u00a0",
+    ),
+    Defect(
+        "customer_id N/A",
+        "demographics",
+        [{**DEMOGRAPHIC, "customer_id": "N/A", "region": "Region of an N/A customer"}],
+        "Region of an N/A customer",
+        "false",
+        ["null_marker_id"],
+    ),
+    _demo(
+        "placeholder signup and update dates",
+        "C-DEMO-PLACEHOLDER-DATES",
+        [],
+        {"signup_date": None, "updated_at": None},
+        signup_date="1900-01-01",
+        updated_at="0001-01-01 00:00:00",
+    ),
+    _demo(
+        "signup in year one",
+        "C-DEMO-SIGNUP-0001",
+        [],
+        {"signup_date": None},
+        signup_date="0001-01-01",
+    ),
+    _demo(
+        "placeholder birth date",
+        "C-DEMO-BORN-1900",
+        [],
+        {"birth_date": None, "age_years": None},
+        birth_date="1900-01-01",
+    ),
+    _demo(
+        "zero-width space after customer_id",
+        "C-DEMO-ZWSP",
+        [],
+        {"customer_id": "C-DEMO-ZWSP"},
+        customer_id="C-DEMO-ZWSP\u200b",
+    ),
+    _credit(
+        "customer_id None",
+        "C-CREDIT-MARKER",
+        ["null_marker_id"],
+        customer_id="None",
+        credit_limit="C-CREDIT-MARKER",
+    ),
+    _credit(
+        "placeholder snapshot date",
+        "C-CREDIT-1900",
+        ["implausible_date"],
+        snapshot_date="1900-01-01",
+    ),
+    _credit(
+        "snapshot in year one", "C-CREDIT-0001", ["implausible_date"], snapshot_date="0001-01-01"
+    ),
+    _credit(
+        "tab before customer_id",
+        "C-CREDIT-TAB",
+        [],
+        {"customer_id": "C-CREDIT-TAB"},
+        customer_id="\tC-CREDIT-TAB",
+    ),
 ]
 # Rejects for these reasons are normal deliveries, not defects; the quality gate ignores them.
-NOT_DEFECTS = ("duplicate", "superseded")
+NOT_DEFECTS = tuple(r.reject_reason for r in reject_reasons() if not r.is_defect)
+# The header line again inside each file, as when exports are concatenated: once as
+# written, once with another case, spaces and a byte order mark.
+HEADER_ROWS = {
+    source: [
+        {column: column for column in columns},
+        {column: f" {column.upper()} " for column in columns}
+        | {columns[0]: "\ufeff" + columns[0].title()},
+    ]
+    for source, columns in column_names().items()
+}
 
 
 def _planted_rejects() -> dict[str, Counter]:
     planted: dict[str, Counter] = {source: Counter() for source in STAGED}
     for defect in DEFECTS:
         planted[defect.source].update(defect.reasons)
+    for source, rows in HEADER_ROWS.items():
+        planted[source].update(["repeated_header"] * len(rows))
     return planted
 
 
 def _planted_rows(source: str) -> int:
-    """Rows planted into a source: the defects' rows plus its one-source customer."""
-    return sum(len(d.rows) for d in DEFECTS if d.source == source) + 1
+    """Rows planted into a source: the defects' rows, the headers and its one-source customer."""
+    return sum(len(d.rows) for d in DEFECTS if d.source == source) + len(HEADER_ROWS[source]) + 1
 
 
 def _expected_rejects(manifest: dict) -> dict[str, dict[str, int]]:
@@ -343,9 +458,9 @@ def quarantine(raw_sample: RawSample, tmp_path_factory: pytest.TempPathFactory) 
     root = tmp_path_factory.mktemp("quarantine")
     raw = raw_sample.copy_to(root / "raw")
     for source in STAGED:
-        append_rows(
-            raw / f"{source}.csv", [r for d in DEFECTS if d.source == source for r in d.rows]
-        )
+        planted = [r for d in DEFECTS if d.source == source for r in d.rows]
+        # The headers amid the planted rows, as a concatenated export has them.
+        append_rows(raw / f"{source}.csv", planted[:1] + HEADER_ROWS[source] + planted[1:])
     plant_one_source_customers(raw)
     # The limit puts transactions between half the limit and the limit (a warning),
     # so this build also shows the gate's warning without failing.
@@ -373,6 +488,21 @@ def test_each_planted_defect_has_its_outcome(quarantine: Quarantine, defect: Def
     )
     expected = tuple(defect.kept_values.values()) if defect.kept_values else (1,)
     assert staged == [expected] * kept
+
+
+def test_repeated_headers_are_rejected_and_never_become_customers(
+    quarantine: Quarantine, raw_sample: RawSample
+) -> None:
+    generated = expected_reject_counts(raw_sample.manifest)
+    for source, model in STAGED.items():
+        [(rejected,)] = quarantine.result.query(
+            "select count(*) from rejected_rows"
+            f" where source_name = '{source}' and reject_reason = 'repeated_header'"
+        )
+        assert rejected == generated[source]["repeated_header"] + len(HEADER_ROWS[source])
+        assert quarantine.result.query(
+            f"select count(*) from {model} where lower(customer_id) like '%customer_id%'"
+        ) == [(0,)], source
 
 
 def test_rejects_are_the_generated_ones_plus_the_planted_ones(
@@ -581,11 +711,13 @@ def _error_line(result: DbtResult, path: Path) -> str:
 
 @pytest.fixture(scope="module")
 def missing_parts(raw_sample: RawSample, tmp_path_factory: pytest.TempPathFactory):
-    """transactions without its required `amount` column; no demographics file at all."""
+    """transactions without its required `amount` column; no demographics file at all;
+    credit_profiles with its `balance` column twice (once as ` Balance`)."""
     root = tmp_path_factory.mktemp("missing_parts")
     raw = raw_sample.copy_to(root / "raw")
     _rewrite_csv(raw / "transactions.csv", "* exclude (amount)")
     (raw / "demographics.csv").unlink()
+    _rewrite_csv(raw / "credit_profiles.csv", '*, credit_limit as " Balance"')
     return raw, run_dbt(root / "dbt", STAGING_BUILD, {"raw_data_path": str(raw)})
 
 
@@ -597,6 +729,12 @@ def test_missing_required_column_fails_naming_file_and_column(missing_parts) -> 
 def test_missing_file_fails_naming_the_file(missing_parts) -> None:
     raw, result = missing_parts
     assert "missing" in _error_line(result, raw / "demographics.csv").lower()
+
+
+def test_a_column_named_twice_fails_naming_file_and_column(missing_parts) -> None:
+    raw, result = missing_parts
+    message = _error_line(result, raw / "credit_profiles.csv")
+    assert "has the column balance 2 times in its header (columns 4 and 7)" in message, message
 
 
 def _spoil_middle_line(path: Path, spoil) -> int:

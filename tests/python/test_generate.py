@@ -15,7 +15,7 @@ import pytest
 
 from raw_data import discrete_shapes
 from raw_data import generate as gen
-from raw_data.contract import column_names, reject_reasons_by_source
+from raw_data.contract import column_names, null_markers, reject_reasons_by_source
 from raw_data.personas import PERSONA_SHARES
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
@@ -31,6 +31,24 @@ def _read(path: Path) -> pd.DataFrame:
 
 def _blank(values: pd.Series) -> pd.Series:
     return values.str.strip() == ""
+
+
+def _null_marker(values: pd.Series) -> pd.Series:
+    """An id an export wrote for a missing value, as the default var id_null_markers lists them."""
+    return values.str.strip().str.lower().isin([m.lower() for m in null_markers()])
+
+
+def _without_headers(rows: pd.DataFrame) -> pd.DataFrame:
+    """The rows but the repeated header lines (every value its column's name), counted first."""
+    is_header = (rows == pd.Series(rows.columns, index=rows.columns)).all(axis=1)
+    return rows[~is_header]
+
+
+def test_each_file_repeats_its_header_once(sample_manifest: dict) -> None:
+    for source in CONTRACT:
+        rows = _read(SAMPLE / f"{source}.csv")
+        assert len(rows) - len(_without_headers(rows)) == 1, source
+        assert sample_manifest["expected_rejected_rows"][source]["repeated_header"] == 1, source
 
 
 @pytest.fixture(scope="module")
@@ -102,12 +120,14 @@ def test_every_reject_reason_is_present(sample_manifest: dict) -> None:
 
 def test_transaction_reject_counts_recount_from_the_file(sample_manifest: dict) -> None:
     expected = sample_manifest["expected_rejected_rows"]["transactions"]
-    rows = _read(SAMPLE / "transactions.csv")
+    rows = _without_headers(_read(SAMPLE / "transactions.csv"))
     assert _blank(rows["customer_id"]).sum() == expected["missing_customer_id"]
     has_ids = rows[~_blank(rows["customer_id"])]
     assert _blank(has_ids["transaction_id"]).sum() == expected["missing_transaction_id"]
+    marked = _null_marker(rows["customer_id"]) | _null_marker(rows["transaction_id"])
+    assert marked.sum() == expected["null_marker_id"]
     assert rows.duplicated().sum() == expected["duplicate"]
-    keyed = rows[~_blank(rows["customer_id"]) & ~_blank(rows["transaction_id"])]
+    keyed = rows[~_blank(rows["customer_id"]) & ~_blank(rows["transaction_id"]) & ~marked]
     distinct = keyed.drop_duplicates()
     assert distinct["transaction_id"].duplicated().sum() == expected["conflicting_duplicate"]
     as_of = pd.Timestamp(sample_manifest["parameters"]["as_of_date"])
@@ -125,15 +145,17 @@ def test_transaction_reject_counts_recount_from_the_file(sample_manifest: dict) 
 
 def test_superseded_versions_recount_from_the_files(sample_manifest: dict) -> None:
     expected = sample_manifest["expected_rejected_rows"]
-    demographics = _read(SAMPLE / "demographics.csv")
-    known = demographics[~_blank(demographics["customer_id"])].drop_duplicates()
+    demographics = _without_headers(_read(SAMPLE / "demographics.csv"))
+    ids = demographics["customer_id"]
+    known = demographics[~_blank(ids) & ~_null_marker(ids)].drop_duplicates()
     assert known["customer_id"].duplicated().sum() == expected["demographics"]["superseded"]
     assert not known.duplicated(["customer_id", "updated_at"]).any()
-    credit = _read(SAMPLE / "credit_profiles.csv")
+    credit = _without_headers(_read(SAMPLE / "credit_profiles.csv"))
     dates = pd.to_datetime(credit["snapshot_date"], format="%Y-%m-%d", errors="coerce")
     as_of = pd.Timestamp(sample_manifest["parameters"]["as_of_date"])
     valid = credit[
         ~_blank(credit["customer_id"])
+        & ~_null_marker(credit["customer_id"])
         & dates.between(pd.Timestamp("1990-01-01"), as_of)
         & ~credit.duplicated()
     ]
@@ -141,7 +163,7 @@ def test_superseded_versions_recount_from_the_files(sample_manifest: dict) -> No
 
 
 def test_free_text_uses_only_known_spellings_and_a_few_unknown_ones() -> None:
-    rows = _read(SAMPLE / "transactions.csv")
+    rows = _without_headers(_read(SAMPLE / "transactions.csv"))
     folded = rows["channel"].str.strip().str.lower().str.split().str.join(" ")
     assert set(folded) == set(gen.CHANNEL_SPELLINGS)
     assert (rows["channel"] != folded).any()  # casing and spacing really vary

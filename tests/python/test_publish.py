@@ -163,3 +163,39 @@ def test_a_publish_killed_halfway_leaves_no_version_and_costs_no_good_one(
     assert len(versions) == 2, "the previous complete version is still kept"
     assert os.path.basename(first) in versions
     assert all((tmp_path / pub.VERSIONS_DIR / v / pub.MANIFEST_FILE).exists() for v in versions)
+
+
+def test_current_as_a_plain_folder_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    (tmp_path / pub.CURRENT_LINK).mkdir()
+    (tmp_path / pub.CURRENT_LINK / "customer_segments.parquet").write_bytes(b"copied by hand")
+    with duckdb.connect() as con, pytest.raises(pub.PublishError, match="is a plain folder"):
+        _publish(con, tmp_path, customers=3, build=1)
+    assert not (tmp_path / pub.VERSIONS_DIR).exists()
+    assert (tmp_path / pub.CURRENT_LINK / "customer_segments.parquet").read_bytes() == (
+        b"copied by hand"
+    )
+
+
+def test_a_publish_folder_that_cannot_be_written_is_one_sentence(tmp_path: Path) -> None:
+    blocker = tmp_path / "a file"
+    blocker.write_text("")
+    with duckdb.connect() as con, pytest.raises(pub.PublishError, match="cannot be written"):
+        _publish(con, blocker / "published", customers=3, build=1)
+
+
+def test_a_write_that_fails_halfway_keeps_current_and_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with duckdb.connect() as con:
+        _publish(con, tmp_path, customers=10, build=1)
+        first = os.readlink(tmp_path / pub.CURRENT_LINK)
+
+        def disk_full(*args, **kwargs):
+            raise OSError(28, "No space left on device", str(tmp_path / "x.parquet"))
+
+        monkeypatch.setattr(pub, "flush_to_disk", disk_full)
+        with pytest.raises(pub.PublishError, match="No space left on device"):
+            _publish(con, tmp_path, customers=20, build=2)
+    assert os.readlink(tmp_path / pub.CURRENT_LINK) == first
+    assert not (tmp_path / pub.INCOMPLETE_DIR).exists(), "nothing half-written is left"
+    assert _count(tmp_path / pub.CURRENT_LINK / pub.DATABASE_FILE, "customer_segments") == 10

@@ -4,9 +4,8 @@ one sentence naming the file, the line and what to do when they do not.
 Three failing staging builds hold two unreadable files each (each source fails
 on its own); two passing builds read the common variants through the vars
 (semicolon-delimited latin-1 gzip files together, and tab-delimited files)
-and must stage every raw row, non-ASCII text intact. The warehouse file held
-by another process is checked by `segmentation.preflight`, which `make build`
-runs first.
+and must stage every raw row, non-ASCII text intact. (A warehouse file held
+by another process: test_run_faults.py.)
 """
 
 from __future__ import annotations
@@ -14,17 +13,12 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import pytest
 from conftest import RAW_FILES, STAGING_BUILD, RawSample, append_rows
 from dbt_project_runner import DbtResult, run_dbt
-
-from segmentation import preflight
 
 SOURCES = ("transactions", "demographics", "credit_profiles")
 ODD_REGION = "Île-de-France"
@@ -226,37 +220,3 @@ def test_a_supported_variant_stages_every_row_with_its_text(
     assert built.result.query(
         "select region from stg_raw__demographics where customer_id = 'C-ODD-REGION'"
     ) == [(ODD_REGION,)]
-
-
-def test_a_held_warehouse_is_one_sentence_naming_file_and_process(tmp_path: Path) -> None:
-    database = tmp_path / "warehouse.duckdb"
-    duckdb.connect(str(database)).close()
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import duckdb, sys; con = duckdb.connect(sys.argv[1], read_only=True);"
-            " print('held', flush=True); sys.stdin.read()",
-            str(database),
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
-        checked = subprocess.run(
-            [sys.executable, "-m", "segmentation.preflight", "--db", str(database)],
-            capture_output=True,
-            text=True,
-            check=False,
-            cwd=Path(preflight.__file__).parents[1],
-        )
-    finally:
-        holder.communicate("")
-    assert checked.returncode == 1
-    assert checked.stdout == ""
-    [message] = checked.stderr.splitlines()
-    assert f"The warehouse file {database} is held by" in message
-    assert f"(PID {holder.pid})" in message
-    assert preflight.check_database(database) is None, "free again once the holder is gone"

@@ -151,6 +151,25 @@ def test_report_has_every_section_with_embedded_images() -> None:
     assert_complete_report(page, data.summary["segment_name"].tolist())
 
 
+def test_any_text_in_a_segment_name_is_shown_as_written() -> None:
+    """`$...$` never reaches matplotlib's math parser (it fails on most such text), and `<`
+    and `&` are escaped in the page: a name comes from a var or a seed anyone edits."""
+    hostile = {
+        "Frequent Shoppers": r"Spend $\frac{ over $100",
+        "Dormant Customers": "<script>alert(1)</script> & Co's",
+    }
+    data = _synthetic_data()
+    summary = data.summary.replace({"segment_name": hostile})
+    profiles = data.profiles.replace({"segment_name": hostile})
+    projection = data.projection.replace({"segment_name": hostile})
+    page = report_page.render_html(
+        dataclasses.replace(data, summary=summary, profiles=profiles, projection=projection)
+    )
+    assert_complete_report(page, [html.escape(name) for name in summary["segment_name"]])
+    assert "<script>" not in page
+    assert html.escape(hostile["Frequent Shoppers"]) in page
+
+
 def test_description_names_the_strongest_differences_in_the_right_direction() -> None:
     data = _synthetic_data()
     segment = data.summary.iloc[1]

@@ -4,6 +4,10 @@ All bad settings go into one invocation against a copy of the shared pipeline
 build: the on-run-start check must name each var with its value and what is
 allowed, build nothing, and leave the published `current` as it was. The rule
 table is read from the macro file, so a var added without a rule is caught.
+Every other var gets a value that would run as SQL of its own if a model pasted
+it in unchecked: each must be refused by name too. The texts a var may hold
+freely are quoted where SQL reads them, and built with SQL, quotes and braces
+in them by test_hostile_input.py.
 """
 
 from __future__ import annotations
@@ -37,7 +41,20 @@ BAD_SETTINGS = {
     "dbscan_max_exact_rows": (1.5, "an integer of at least 1"),
     "min_source_match_share": ("high", "a number of at least 0 and at most 1"),
     "publish_override": ("maybe", "true or false"),
+    "publish_keep_versions": (0, "an integer of at least 1"),
+    "raw_data_path": ("https://example.com/exports", "a local folder (copy remote files into one)"),
+    "clustering_duckdb_memory_limit": (
+        "1GB'; create table injected as select 1; --",
+        "a memory size such as 1GB, 512MB or 1.5GiB",
+    ),
+    "currency": ("EUR'); create table injected as select 1; --", "a three-letter ISO 4217 code"),
+    "raw_file_pattern": ("export {2024}/{name}.csv", "holding {name} (the source) and no other"),
+    "segment_noise_name": ("Outliers\n'; create table injected as select 1; --", "on one line"),
+    "id_null_markers": (["NULL", 3, " "], "a list of texts"),
 }
+# Any other var given this is refused by name: only a var checked against its rule
+# (a number, a date, a choice, a pattern) or quoted by the SQL that reads it is safe.
+SQL_PAYLOAD = "0); create table injected as select 1; --"
 
 
 @pytest.fixture(scope="module")
@@ -48,9 +65,15 @@ def bad_settings(
     workdir.mkdir()
     shutil.copy(pipeline_build.result.db_path, workdir / "warehouse.duckdb")
     shutil.copytree(pipeline_build.workdir / "published", workdir / "published", symlinks=True)
-    dbt_vars = {"raw_data_path": str(pipeline_build.raw)}
+    dbt_vars = {name: SQL_PAYLOAD for name in _ruled_vars()}
     dbt_vars |= {name: value for name, (value, _) in BAD_SETTINGS.items()}
     return run_dbt(workdir, ["build", "--exclude", "resource_type:unit_test"], dbt_vars), workdir
+
+
+def _ruled_vars() -> list[str]:
+    """The vars macros/validate_vars.sql has a rule for, in its order."""
+    rules = (PROJECT_DIR / "macros" / "validate_vars.sql").read_text()
+    return re.findall(r"\{'var': '([a-z0-9_]+)'", rules)
 
 
 def _message_line(result: DbtResult, var: str) -> str:
@@ -66,6 +89,27 @@ def test_a_bad_var_is_named_with_its_value_and_what_is_allowed(bad_settings, var
     line = _message_line(result, var)
     assert f"- var {var} is {json.dumps(value)} (" in line, line
     assert allowed in line, line
+
+
+@pytest.mark.parametrize("var", sorted(set(_ruled_vars()) - set(BAD_SETTINGS)))
+def test_sql_in_a_var_is_refused_by_name(bad_settings, var: str) -> None:
+    result, _ = bad_settings
+    assert f"- var {var} is {json.dumps(SQL_PAYLOAD)} (" in _message_line(result, var)
+
+
+def test_odd_but_valid_values_pass_the_checks(tmp_path: Path) -> None:
+    """The patterns refuse what SQL cannot take, not the values users write."""
+    odd_but_valid = {
+        "raw_data_path": "https://example.com/exports",
+        "raw_data_allow_remote": True,
+        "raw_file_pattern": "{name}/part-*.csv.gz",
+        "clustering_duckdb_memory_limit": "1.5 GiB",
+        "currency": "USD",
+        "segment_noise_name": 'Kunden\'s $Ausreißer$ <b>&amp; ("edge")',
+        "id_null_markers": [],
+    }
+    result = run_dbt(tmp_path, ["run-operation", "validate_vars"], odd_but_valid)
+    assert result.ok, result.output[-3000:]
 
 
 def test_an_unknown_feature_lists_the_features_that_exist(bad_settings) -> None:
@@ -84,6 +128,9 @@ def test_bad_settings_stop_the_build_before_any_work_and_keep_current(
     assert "Bad setting, nothing was built" in result.output
     assert "Traceback" not in result.output
     assert " START sql " not in result.output and " START python " not in result.output
+    assert result.query("select count(*) from duckdb_tables() where table_name = 'injected'") == [
+        (0,)
+    ]
     link = os.readlink(workdir / "published" / pub.CURRENT_LINK)
     assert link == os.readlink(pipeline_build.workdir / "published" / pub.CURRENT_LINK)
 
