@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import subprocess
+import sys
 
 import duckdb
 import numpy as np
 import pandas as pd
 import pytest
+from dbt_project_runner import PROJECT_DIR
 from project_settings import clustering_config, project_vars
 from sklearn.cluster import DBSCAN
 from sklearn.datasets import make_blobs
@@ -100,6 +105,86 @@ def test_clusters_numbered_by_size_then_smallest_member():
     labels = np.array([7, 3, 3, NOISE, 7, 5, 5, 9])
     # 3 and 7 and 5 have two members each: the one seen first (smallest row) comes first.
     assert renumber_clusters(labels).tolist() == [0, 1, 1, NOISE, 0, 2, 2, 3]
+
+
+# Python salts hash() of text per process (PYTHONHASHSEED): anything that orders clusters
+# by it numbers them differently from run to run. Each seed's verdict is fixed.
+HASH_SEEDS = ("0", "1")
+_NUMBERING_UNDER_A_HASH_SEED = """
+import json, sys
+import numpy as np
+import pandas as pd
+sys.path.insert(0, "tests/python")
+from project_settings import clustering_config
+from segmentation.clustering.output import renumber_clusters
+from segmentation.clustering.run import cluster_customers
+case = json.loads(sys.argv[1])
+frame = pd.DataFrame(case["frame"])
+config = clustering_config(
+    features=("f0", "f1"), eps=1.0, min_samples=4, stability_resamples=2
+)
+print(json.dumps({
+    "renumbered": renumber_clusters(np.array(case["labels"])).tolist(),
+    "clusters": cluster_customers(frame, config).assignments.cluster_id.tolist(),
+}))
+"""
+
+
+def _tied_labels() -> tuple[list[int], list[int]]:
+    """Twelve clusters of three customers, one of four, and noise; and their numbering.
+
+    The tied clusters are first seen in the reverse order of their labels, so
+    neither the labels' order nor any hash order passes for first-row order.
+    """
+    tied = list(range(11, -1, -1))
+    labels = tied * 3 + [NOISE, 12, 12, 12, 12]
+    expected_of = {12: 0, NOISE: NOISE} | {label: 1 + rank for rank, label in enumerate(tied)}
+    return labels, [expected_of[label] for label in labels]
+
+
+def _tied_blobs() -> tuple[dict, list[int]]:
+    """Four dense blobs of 30 customers each, far apart: four tied segments.
+
+    Customer ids put the blob at (0, 6) first, then (6, 0), (0, -6), (-6, 0);
+    rows are listed in another order so the input order cannot decide either.
+    """
+    rng = np.random.default_rng(2)
+    centres = [(0.0, 6.0), (6.0, 0.0), (0.0, -6.0), (-6.0, 0.0)]
+    rows = []
+    for blob, (x, y) in enumerate(centres):
+        for i in range(30):
+            dx, dy = rng.normal(scale=0.2, size=2)
+            rows.append((f"c{blob}{i:03d}", x + dx, y + dy, blob))
+    rows = rows[::-1]
+    frame = {
+        "customer_id": [r[0] for r in rows],
+        "f0": [r[1] for r in rows],
+        "f1": [r[2] for r in rows],
+    }
+    by_id = sorted(rows)
+    return frame, [blob for *_, blob in by_id]
+
+
+@pytest.mark.parametrize("seed", HASH_SEEDS)
+def test_cluster_numbering_does_not_depend_on_the_hash_seed(seed: str) -> None:
+    """Tied clusters are numbered by their first row under every hash seed, end to end too."""
+    labels, expected = _tied_labels()
+    frame, blobs = _tied_blobs()
+    case = json.dumps({"labels": labels, "frame": frame})
+    env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(PROJECT_DIR)}
+    done = subprocess.run(
+        [sys.executable, "-c", _NUMBERING_UNDER_A_HASH_SEED, case],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout)
+    assert result["renumbered"] == expected
+    # Output rows are in customer_id order: blob k of the ids is cluster k.
+    assert result["clusters"] == blobs
 
 
 def test_sampled_path_agrees_with_exact_dbscan():
@@ -202,6 +287,56 @@ def test_imputation_and_log_transform():
     assert utilisation[1] == pytest.approx(0.0)  # the median sits at the scaled centre
     # log1p makes the 1 -> 10 -> 100 steps roughly even.
     assert frequency[1] - frequency[0] == pytest.approx(frequency[2] - frequency[1], rel=0.25)
+
+
+def _scaled_spreads(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return values.mean(axis=0, dtype=np.float64), values.std(axis=0, dtype=np.float64)
+
+
+def test_every_feature_enters_the_distance_centred_with_unit_spread():
+    """Each feature weighs the same in DBSCAN's distance: mean 0 and spread 1 once scaled.
+
+    The columns differ in scale by six orders of magnitude and have gaps, so
+    a matrix centred but not divided by its spread, or scaled by a spread
+    other than the column's, is caught here and not only by a clustering
+    that happens to go wrong. Checked on the frame held in memory and on the
+    relation read from DuckDB in chunks (each computes its own scale).
+    """
+    rng = np.random.default_rng(11)
+    n = 400
+    frame = pd.DataFrame(
+        {
+            "customer_id": [f"c{i:04d}" for i in range(n)],
+            "recency_days": np.where(rng.random(n) < 0.1, np.nan, rng.integers(0, 900, n)),
+            "frequency": rng.integers(1, 60, n),
+            "credit_utilisation": np.where(rng.random(n) < 0.3, np.nan, rng.uniform(0, 0.01, n)),
+            "annual_income": rng.lognormal(12, 1.0, n) * 1000,
+            "missed_payments_12m": np.where(rng.random(n) < 0.8, 0, rng.integers(1, 6, n)),
+        }
+    )
+    names = tuple(c for c in frame.columns if c != "customer_id")
+    selection = select_features(frame, names, clustering_config().selection)
+    assert selection.used == names
+    in_memory = build_matrix(frame, selection.used, selection.transforms).values
+    connection = duckdb.connect()
+    read = read_features(
+        connection.from_df(frame),
+        requested=names,
+        rules=clustering_config().selection,
+        chunk_rows=37,
+    ).matrix.values
+    for matrix in (in_memory, read):
+        means, spreads = _scaled_spreads(matrix)
+        np.testing.assert_allclose(means, 0.0, atol=1e-5)
+        np.testing.assert_allclose(spreads, 1.0, rtol=1e-5)
+
+
+def test_a_column_constant_after_filling_stays_inert_at_zero():
+    # Its spread is 0: dividing by it would make NaNs; it must weigh nothing instead.
+    frame = pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0], "b": [5.0, np.nan, 5.0, 5.0]})
+    values = build_matrix(frame, ("a", "b"), {"a": "linear", "b": "linear"}).values
+    assert values[:, 1].tolist() == [0.0, 0.0, 0.0, 0.0]
+    assert _scaled_spreads(values)[1][0] == pytest.approx(1.0)
 
 
 def test_feature_list_var_spellings():

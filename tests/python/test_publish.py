@@ -142,6 +142,31 @@ def test_keep_versions_below_one_is_refused(tmp_path: Path) -> None:
         _publish(con, tmp_path, customers=1, build=1, keep=0)
 
 
+class _WriteFailsHalfway:
+    """A mart whose Parquet write dies after a few bytes, as on a full disk."""
+
+    def write_parquet(self, path: str) -> None:
+        Path(path).write_bytes(b"PAR1 half a file")
+        raise OSError(28, "No space left on device")
+
+
+def test_a_write_that_fails_halfway_leaves_versions_and_current_as_they_were(
+    tmp_path: Path,
+) -> None:
+    """Nothing reaches `versions/` or `current` before every file of a version is written:
+    a reader or the pruning must never meet a version with some files and no manifest."""
+    with duckdb.connect() as con:
+        _publish(con, tmp_path, customers=10, build=1)
+        versions_before = sorted((tmp_path / pub.VERSIONS_DIR).iterdir())
+        current_before = os.readlink(tmp_path / pub.CURRENT_LINK)
+        relations = {**_relations(con, customers=20), "zz_fails": _WriteFailsHalfway()}
+        with pytest.raises(OSError, match="No space left"):
+            pub.publish(relations, {}, tmp_path, build_id="build-2", keep_versions=KEEP, now=T0)
+    assert sorted((tmp_path / pub.VERSIONS_DIR).iterdir()) == versions_before
+    assert os.readlink(tmp_path / pub.CURRENT_LINK) == current_before
+    assert _count(tmp_path / pub.CURRENT_LINK / pub.DATABASE_FILE, "customer_segments") == 10
+
+
 def test_a_publish_killed_halfway_leaves_no_version_and_costs_no_good_one(
     tmp_path: Path,
 ) -> None:

@@ -15,7 +15,9 @@ import pytest
 from project_settings import clustering_config
 from sklearn.datasets import make_blobs
 
+from segmentation.clustering.assign import assign_everyone
 from segmentation.clustering.run import cluster_customers
+from segmentation.clustering.sampling import FitRows
 from segmentation.features.scaling import build_matrix
 from segmentation.features.selection import (
     PRIMARY_FEATURES,
@@ -27,6 +29,7 @@ from segmentation.features.selection import (
 )
 from segmentation.refine import (
     NOISE,
+    Refinement,
     absorb_excess_noise,
     merge_small,
     refine_segments,
@@ -117,9 +120,15 @@ def test_secondary_features_join_only_below_the_primary_minimum():
     )
 
 
-def test_a_feature_that_repeats_another_is_left_out_with_its_twin_named():
+@pytest.mark.parametrize(
+    "twin",
+    [lambda f: f // 2, lambda f: 100 - f, lambda f: -3 * f],
+    ids=["half of it", "its complement", "its negative"],
+)
+def test_a_feature_that_repeats_another_is_left_out_with_its_twin_named(twin):
+    # A column that says the opposite says the same: its distance doubles the weight as much.
     frame = purchase_only_frame()
-    frame["active_months_12m"] = frame["frequency"] // 2
+    frame["active_months_12m"] = twin(frame["frequency"])
     selection = select_features(frame, None, RULES)
     assert "active_months_12m" not in selection.used
     assert selection.dropped["active_months_12m"].startswith("says what frequency says")
@@ -188,6 +197,59 @@ def test_excess_noise_joins_nearest_first_until_the_limit_holds():
     out = absorb_excess_noise(matrix, labels, 0.2, [])
     # 4 noise rows, at most 2 allowed: the two nearest (1.0 and 2.0) join.
     assert out.tolist() == [0, 0, 0, 0, 0, 0, 0, NOISE, 0, NOISE]
+
+
+def noise_around_a_segment(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """One dense segment of 700 customers and 300 noise customers strewn ever farther out."""
+    rng = np.random.default_rng(seed)
+    mass = rng.normal(scale=0.3, size=(700, 2))
+    angles = rng.uniform(0, 2 * np.pi, 300)
+    radii = np.linspace(1.5, 30.0, 300)
+    noise = np.column_stack([radii * np.cos(angles), radii * np.sin(angles)])
+    matrix = np.vstack([mass, noise])
+    labels = np.append(np.zeros(700, dtype=np.int64), np.full(300, NOISE))
+    return matrix, labels
+
+
+def test_refinement_brings_excess_noise_down_to_its_limit_keeping_the_farthest():
+    # 30% noise against a limit of 10%: the 200 noise customers nearest the segment join it.
+    matrix, labels = noise_around_a_segment()
+    limits = replace(LIMITS, max_noise_share=0.1, min_segments=1, max_largest_share=1.0)
+    result = refine_segments(matrix, labels, eps=0.2, min_samples=5, limits=limits, random_state=0)
+    still_noise = np.flatnonzero(result.labels == NOISE)
+    assert len(still_noise) == 100
+    # The noise rows were strewn ever farther out: the last hundred are the farthest.
+    assert still_noise.tolist() == list(range(900, 1000))
+
+
+def test_noise_within_its_limit_is_left_alone_by_refinement():
+    matrix, labels = noise_around_a_segment()
+    limits = replace(LIMITS, max_noise_share=0.3, min_segments=1, max_largest_share=1.0)
+    result = refine_segments(matrix, labels, eps=0.2, min_samples=5, limits=limits, random_state=0)
+    assert (result.labels == NOISE).sum() == 300
+
+
+def test_the_noise_limit_holds_for_customers_outside_the_fitted_sample():
+    # The sample's 10% noise is within the limit; customers beyond eps of every core point
+    # outside it would push noise to 25%: the nearest of them join the segment too.
+    matrix, labels = noise_around_a_segment()
+    fit = np.concatenate([np.arange(0, 700, 2), np.arange(700, 1000, 8)])
+    fit_matrix = matrix[fit]
+    fit_labels = labels[fit]
+    refined = Refinement(fit_labels.copy(), np.zeros(len(fit), dtype=np.int8))
+    rows = FitRows(fit=fit, search=fit, sampled=True)
+    out, _, _ = assign_everyone(
+        matrix,
+        rows,
+        fit_matrix=fit_matrix,
+        fit_core=fit_labels != NOISE,
+        refined=refined,
+        eps=0.2,
+        max_noise_share=0.1,
+        chunk_rows=128,
+    )
+    assert (out == NOISE).sum() == 100
+    assert (out[900:] == NOISE).all()
 
 
 def test_density_split_finds_two_masses_inside_one_segment():
