@@ -71,7 +71,7 @@
             'python_model': clustering},
         {'var': 'segment_stability_rows', 'is': 'integer', 'min': 2, 'python_model': clustering},
         {'var': 'segment_stable_jaccard', 'is': 'number', 'min': 0, 'max': 1},
-        {'var': 'segment_noise_cluster_id', 'is': 'integer'},
+        {'var': 'segment_noise_cluster_id', 'is': 'choice', 'choices': [-1]},
         {'var': 'segment_noise_name', 'is': 'text'},
         {'var': 'segment_name_descriptors', 'is': 'integer', 'min': 1},
         {'var': 'segment_stat_decimals', 'is': 'integer', 'min': 0},
