@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import UTC, datetime, timedelta
+import time
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import duckdb
@@ -69,6 +70,79 @@ def test_publish_writes_parquet_and_database_with_every_row(tmp_path: Path) -> N
         assert con.execute(f"select count(*) from '{parquet}'").fetchall()[0][0] == 30
     manifest = json.loads((current / pub.MANIFEST_FILE).read_text())
     assert manifest["build_id"] == "build-1"
+
+
+def test_publish_reports_where_bi_reads_each_table_and_the_manifest_lists_them(
+    tmp_path: Path,
+) -> None:
+    """What a build log and a BI admin see: the version, and paths through `current`."""
+    with duckdb.connect() as con:
+        result = _publish(con, tmp_path, customers=30, build=1)
+    version = os.path.basename(os.readlink(tmp_path / pub.CURRENT_LINK))
+    current = tmp_path / pub.CURRENT_LINK
+    assert result.to_dict("records") == [
+        {
+            "table_name": name,
+            "row_count": rows,
+            "version": version,
+            "database_path": str(current / pub.DATABASE_FILE),
+            "parquet_path": str(current / f"{name}.parquet"),
+        }
+        for name, rows in (("customer_segments", 30), ("segment_summary", 3))
+    ]
+    assert json.loads((current / pub.MANIFEST_FILE).read_text()) == {
+        "build_id": "build-1",
+        "version": version,
+        "tables": [
+            {"table_name": "customer_segments", "row_count": 30},
+            {"table_name": "segment_summary", "row_count": 3},
+        ],
+    }
+
+
+def test_a_version_is_named_by_its_build_time_in_utc_and_its_build(monkeypatch) -> None:
+    """Names sort by build time whatever the machine's zone, and say which build wrote them."""
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        at = datetime(2026, 3, 1, 10, 0, 0, 5, tzinfo=timezone(timedelta(hours=2)))
+        assert pub.version_name("a1-b2:c3/d4e5f6g7h8", at) == "20260301T080000000005Z-a1b2c3d4e5f6"
+        assert pub.version_name("--", at) == "20260301T080000000005Z-build"
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+
+
+def test_the_version_takes_the_build_time_it_is_given(tmp_path: Path) -> None:
+    with duckdb.connect() as con:
+        result = _publish(con, tmp_path, customers=3, build=7)
+    assert result["version"][0] == pub.version_name("build-7", T0 + timedelta(minutes=7))
+
+
+def test_current_still_opens_after_the_publish_folder_moves(tmp_path: Path) -> None:
+    with duckdb.connect() as con:
+        _publish(con, tmp_path / "a", customers=4, build=1)
+    moved = tmp_path / "b" / "c" / "d"
+    moved.parent.mkdir(parents=True)
+    (tmp_path / "a").rename(moved)
+    assert _count(moved / pub.CURRENT_LINK / pub.DATABASE_FILE, "customer_segments") == 4
+
+
+def test_table_names_that_need_quoting_are_published(tmp_path: Path) -> None:
+    with duckdb.connect() as con:
+        con.execute('create table "odd ""name""" as select 1 as "a ""b"""')
+        pub.publish(
+            {'odd "name"': con.table('"odd ""name"""')}, {}, tmp_path, "b", keep_versions=1, now=T0
+        )
+    assert _count(tmp_path / pub.CURRENT_LINK / pub.DATABASE_FILE, '"odd ""name"""') == 1
+
+
+def test_a_version_is_never_written_into_an_existing_folder(tmp_path: Path) -> None:
+    with duckdb.connect() as con:
+        relations = _relations(con, customers=3)
+        pub.write_version(relations, {}, tmp_path / "v", "b")
+        with pytest.raises(FileExistsError):
+            pub.write_version(relations, {}, tmp_path / "v", "b")
 
 
 def test_published_database_holds_tables_not_views(tmp_path: Path) -> None:
