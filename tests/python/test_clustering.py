@@ -14,15 +14,22 @@ import pandas as pd
 import pytest
 from dbt_project_runner import PROJECT_DIR
 from project_settings import clustering_config, project_vars
+from scipy.spatial import cKDTree
 from sklearn.cluster import DBSCAN
 from sklearn.datasets import make_blobs
 from sklearn.metrics import adjusted_rand_score
 from sklearn.neighbors import radius_neighbors_graph
 
-from segmentation.clustering.assign import assign_to_nearest_core
+from segmentation.clustering.assign import assign_chunk, assign_to_nearest_core
 from segmentation.clustering.config import ClusteringConfig
 from segmentation.clustering.fit import dbscan_from_graph, fit_dbscan
-from segmentation.clustering.output import OUTPUT_COLUMNS, renumber_clusters
+from segmentation.clustering.output import (
+    OUTPUT_COLUMNS,
+    build_output,
+    diagnostics_json,
+    empty_assignments,
+    renumber_clusters,
+)
 from segmentation.clustering.run import cluster_customers, cluster_relation
 from segmentation.clustering.sampling import id_hashes, scale_min_samples, stable_sample
 from segmentation.clustering.search import knee_value
@@ -219,6 +226,19 @@ def test_assignment_joins_nearest_core_within_eps_else_noise():
     rows = np.array([[0.4, 0.0], [9.5, 0.0], [5.0, 0.0], [0.0, 3.0]])
     labels = assign_to_nearest_core(rows, cores, np.array([0, 1]), eps=1.0, chunk_rows=3)
     assert labels.tolist() == [0, 1, NOISE, NOISE]
+    assert labels.dtype == np.int64
+
+
+def test_a_single_core_point_takes_the_rows_within_eps():
+    rows = np.array([[0.5, 0.0], [3.0, 0.0]])
+    labels = assign_to_nearest_core(rows, np.zeros((1, 2)), np.array([4]), eps=1.0, chunk_rows=8)
+    assert labels.tolist() == [4, NOISE]
+
+
+def test_an_empty_partition_assigns_nobody():
+    # assign_chunk is the unit a distributed engine maps over partitions, and one may be empty.
+    labels = assign_chunk(np.empty((0, 2)), cKDTree(np.zeros((1, 2))), np.array([0]), eps=1.0)
+    assert labels.shape == (0,) and labels.dtype == np.int64
 
 
 def test_assignment_at_exactly_eps_joins_and_nearest_core_wins():
@@ -234,7 +254,9 @@ def test_assignment_at_exactly_eps_joins_and_nearest_core_wins():
 def test_ids_hashed_in_chunks_hash_as_the_whole_column():
     ids = pd.Series([f"c{i:05d}" for i in range(1000)])
     whole = pd.util.hash_pandas_object(ids, index=False).to_numpy()
-    np.testing.assert_array_equal(id_hashes(ids, chunk_rows=7), whole)
+    hashes = id_hashes(ids, chunk_rows=7)
+    assert hashes.dtype == np.uint64, "every bit of the hash orders the sample"
+    np.testing.assert_array_equal(hashes, whole)
 
 
 def test_stable_sample_keeps_members_when_customers_are_added():
@@ -373,6 +395,27 @@ def test_a_var_missing_from_the_settings_is_named():
     }
     with pytest.raises(KeyError, match="var dbscan_chunk_rows was not handed"):
         ClusteringConfig.from_vars(settings)
+
+
+def test_the_empty_output_has_the_types_of_a_full_one():
+    full = build_output(
+        pd.Series(["c1"], dtype="str"),
+        np.array([0]),
+        np.array([True]),
+        np.array([0], dtype=np.int8),
+        np.zeros((1, 2), dtype=np.float32),
+    )
+    empty = empty_assignments()
+    assert tuple(empty.columns) == OUTPUT_COLUMNS
+    # customer_id is text either way; the model's SQL casts it.
+    columns = list(OUTPUT_COLUMNS[1:])
+    assert empty[columns].dtypes.to_dict() == full[columns].dtypes.to_dict()
+
+
+def test_diagnostics_are_canonical_json_with_numpy_numbers_as_numbers():
+    diagnostics = {"noise_share": np.float32(0.25), "clusters": 3, "eps": np.float64(0.5)}
+    text = diagnostics_json(diagnostics)
+    assert text == '{"clusters": 3, "eps": 0.5, "noise_share": 0.25}'
 
 
 def test_empty_input_returns_typed_empty_frame():

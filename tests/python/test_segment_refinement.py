@@ -32,6 +32,7 @@ from segmentation.refine import (
     Refinement,
     absorb_excess_noise,
     merge_small,
+    merge_smallest_into_nearest,
     refine_segments,
     split_by_bisection,
     split_by_density,
@@ -305,6 +306,20 @@ def test_refinement_caps_the_number_of_segments():
     )
     assert len(np.unique(result.labels)) == 10
     assert [s["step"] for s in result.steps].count("merge_over_max") == 2
+
+
+def test_past_the_maximum_the_smallest_segment_merges_the_highest_id_first_on_a_tie():
+    # Sizes: cluster 0 holds 2, cluster 1 holds 3, cluster 2 holds 2: 0 and 2 tie as smallest.
+    matrix = np.array([[0.0], [0.1], [5.0], [5.1], [5.2], [9.9], [10.0], [20.0]])
+    labels = np.array([0, 0, 1, 1, 1, 2, 2, NOISE])
+    steps: list[dict] = []
+    merged = merge_smallest_into_nearest(matrix, labels, steps)
+    assert merged.tolist() == [0, 0, 1, 1, 1, 1, 1, NOISE]
+    assert steps == [{"step": "merge_over_max", "customers": 2, "reason": "too many segments"}]
+    # Sizes 3, 2, 3: the smallest is neither the lowest nor the highest id.
+    smallest_in_the_middle = np.array([0, 0, 0, 1, 1, 2, 2, 2])
+    merged = merge_smallest_into_nearest(matrix, smallest_in_the_middle, [])
+    assert merged.tolist() == [0, 0, 0, 0, 0, 2, 2, 2]
 
 
 def test_noise_stays_noise_through_refinement():
