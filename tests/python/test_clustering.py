@@ -17,21 +17,26 @@ from project_settings import clustering_config, project_vars
 from scipy.spatial import cKDTree
 from sklearn.cluster import DBSCAN
 from sklearn.datasets import make_blobs
+from sklearn.decomposition import PCA
 from sklearn.metrics import adjusted_rand_score
 from sklearn.neighbors import radius_neighbors_graph
 
 from segmentation.clustering.assign import assign_chunk, assign_to_nearest_core
 from segmentation.clustering.config import ClusteringConfig
-from segmentation.clustering.fit import dbscan_from_graph, fit_dbscan
+from segmentation.clustering.fit import dbscan_from_graph, fit_dbscan, segment_procedure
 from segmentation.clustering.output import (
     OUTPUT_COLUMNS,
     build_output,
+    cluster_origins,
     diagnostics_json,
     empty_assignments,
+    project_2d,
     renumber_clusters,
+    segment_diagnostics,
+    unusual_features,
 )
 from segmentation.clustering.run import cluster_customers, cluster_relation
-from segmentation.clustering.sampling import id_hashes, scale_min_samples, stable_sample
+from segmentation.clustering.sampling import fit_rows, id_hashes, scale_min_samples, stable_sample
 from segmentation.clustering.search import knee_value
 from segmentation.features.scaling import Moments, build_matrix
 from segmentation.features.selection import (
@@ -41,7 +46,13 @@ from segmentation.features.selection import (
     select_features,
 )
 from segmentation.features.source import evenly_spaced_rows, query, read_features
-from segmentation.refine import NOISE
+from segmentation.refine import (
+    NOISE,
+    ORIGIN_BISECTION,
+    ORIGIN_DBSCAN,
+    ORIGIN_DBSCAN_SPLIT,
+    refine_segments,
+)
 
 FEATURES = ("f0", "f1", "f2", "f3")
 
@@ -268,6 +279,42 @@ def test_stable_sample_keeps_members_when_customers_are_added():
     assert (np.diff(stable_sample(ids, 500)) > 0).all()
 
 
+def test_exact_fit_gives_dbscans_labels_and_core_points():
+    points, _ = make_blobs(n_samples=300, centers=3, cluster_std=0.5, random_state=4)
+    points = np.vstack([points, [[30.0, 30.0]]])
+    labels, core = fit_dbscan(points, 0.6, 8)
+    model = DBSCAN(eps=0.6, min_samples=8).fit(points)
+    assert labels.dtype == np.int64 and labels.tolist() == model.labels_.tolist()
+    assert np.flatnonzero(core).tolist() == model.core_sample_indices_.tolist()
+    assert labels[-1] == NOISE and not core[-1]
+
+
+def test_the_segment_procedure_clusters_a_subset_at_the_density_of_the_whole():
+    """Stability reclusters subsets: min_samples, meant for the reference rows, is scaled."""
+    points, _ = make_blobs(n_samples=400, centers=3, cluster_std=0.6, random_state=5)
+    limits = clustering_config().limits
+    procedure = segment_procedure(
+        eps=0.5, min_samples=40, reference_rows=4000, limits=limits, random_state=3
+    )
+    density, _ = fit_dbscan(points, 0.5, scale_min_samples(40, 4000, len(points)))
+    expected = refine_segments(
+        points, density, eps=0.5, min_samples=4, limits=limits, random_state=3
+    ).labels
+    assert procedure(points).tolist() == expected.tolist()
+
+
+@pytest.mark.parametrize(("customers", "sampled"), [(40, False), (41, True)])
+def test_fit_rows_are_everyone_up_to_the_exact_limit_then_a_stable_sample(customers, sampled):
+    ids = pd.Series([f"c{i:03d}" for i in range(customers)])
+    rows = fit_rows(ids, max_exact_rows=40, sample_rows=25, search_rows=10)
+    assert rows.sampled is sampled
+    assert rows.fit.tolist() == (
+        stable_sample(ids, 25).tolist() if sampled else list(range(customers))
+    )
+    assert len(rows.search) == 10 and set(rows.search) <= set(rows.fit)
+    assert rows.search.tolist() == rows.fit[stable_sample(ids.iloc[rows.fit], 10)].tolist()
+
+
 def test_min_samples_scales_with_rows():
     assert scale_min_samples(10, 10_000, 50_000) == 50
     assert scale_min_samples(10, 50_000, 1_000) == 2
@@ -410,6 +457,75 @@ def test_the_empty_output_has_the_types_of_a_full_one():
     # customer_id is text either way; the model's SQL casts it.
     columns = list(OUTPUT_COLUMNS[1:])
     assert empty[columns].dtypes.to_dict() == full[columns].dtypes.to_dict()
+
+
+def test_the_projection_is_pca_fitted_on_the_rows_dbscan_saw():
+    rng = np.random.default_rng(8)
+    matrix = rng.normal(size=(50, 3)).astype(np.float32)
+    matrix[:, 0] *= 4
+    fit = np.arange(0, 50, 2)
+    projection = project_2d(matrix, fit, random_state=0, chunk_rows=7)
+    pca = PCA(n_components=2, svd_solver="full").fit(matrix[fit].astype(np.float64))
+    expected = pca.transform(matrix.astype(np.float64))
+    assert projection.dtype == np.float32
+    # PCA's axes are defined up to their sign.
+    signs = np.sign((projection * expected).sum(axis=0))
+    np.testing.assert_allclose(projection * signs, expected, rtol=1e-4, atol=1e-4)
+
+
+def test_a_projection_of_one_feature_leaves_the_second_axis_at_zero():
+    matrix = np.arange(6, dtype=np.float32).reshape(6, 1)
+    projection = project_2d(matrix, np.arange(6), random_state=0, chunk_rows=4)
+    assert projection[:, 1].tolist() == [0.0] * 6
+    assert np.ptp(projection[:, 0]) == pytest.approx(5.0)
+    assert project_2d(np.zeros((3, 0), np.float32), np.arange(3), 0, 2).tolist() == [[0, 0]] * 3
+
+
+def test_unusual_features_are_those_noise_strays_on_widest_first():
+    rng = np.random.default_rng(2)
+    matrix = rng.normal(scale=0.2, size=(40, 3))
+    labels = np.zeros(40, dtype=np.int64)
+    labels[:10] = NOISE
+    matrix[:10, 1] = rng.normal(scale=3.0, size=10)
+    matrix[:10, 2] = rng.normal(scale=2.0, size=10)
+    features = ("a", "b", "c")
+    assert unusual_features(matrix, labels, features) == ["b", "c"]
+    assert unusual_features(matrix, labels, features, top=1) == ["b"]
+    # A spread of exactly UNUSUAL_SPREAD_RATIO is unusual; under it is not.
+    spread = np.array([[1.5, 1.4], [-1.5, -1.4], [0.0, 0.0], [0.0, 0.0]])
+    assert unusual_features(spread, np.array([NOISE, NOISE, 0, 0]), ("x", "y")) == ["x"]
+    assert unusual_features(matrix, np.where(np.arange(40) == 0, NOISE, 0), features) == []
+
+
+def test_each_cluster_takes_the_origin_most_of_its_customers_came_from():
+    labels = np.array([0, 0, 0, 1, 1, 2, 2, NOISE])
+    origins = np.array(
+        [ORIGIN_DBSCAN, ORIGIN_BISECTION, ORIGIN_BISECTION, ORIGIN_DBSCAN_SPLIT,
+         ORIGIN_BISECTION, ORIGIN_DBSCAN_SPLIT, ORIGIN_DBSCAN, ORIGIN_DBSCAN],
+        dtype=np.int8,
+    )  # fmt: skip
+    assert cluster_origins(labels, origins) == {0: "bisection", 1: "dbscan_split", 2: "dbscan"}
+
+
+def test_segment_diagnostics_follow_the_final_numbering():
+    diagnostics = segment_diagnostics(
+        mapping={5: 0, 2: 1, 9: 2, NOISE: NOISE},
+        origins={5: "bisection", 2: "dbscan"},
+        stability={5: 0.912345, 2: 0.5, 9: 1.0},
+        unusual=["recency_days"],
+        has_noise=True,
+    )
+    assert diagnostics == [
+        {"cluster_id": NOISE, "origin": "noise", "stability": None,
+         "unusual_features": ["recency_days"]},
+        {"cluster_id": 0, "origin": "bisection", "stability": 0.9123, "unusual_features": []},
+        {"cluster_id": 1, "origin": "dbscan", "stability": 0.5, "unusual_features": []},
+        {"cluster_id": 2, "origin": "dbscan", "stability": 1.0, "unusual_features": []},
+    ]  # fmt: skip
+    without_noise = segment_diagnostics(
+        mapping={0: 0, NOISE: NOISE}, origins={}, stability={0: 1.0}, unusual=[], has_noise=False
+    )
+    assert [d["cluster_id"] for d in without_noise] == [0]
 
 
 def test_diagnostics_are_canonical_json_with_numpy_numbers_as_numbers():

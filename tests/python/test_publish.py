@@ -100,6 +100,22 @@ def test_publish_reports_where_bi_reads_each_table_and_the_manifest_lists_them(
     }
 
 
+def test_publishing_nothing_gives_the_columns_and_types_of_a_publish(tmp_path: Path) -> None:
+    """`dbt build --empty` publishes nothing; publish_marts still returns its columns."""
+    with duckdb.connect() as con:
+        published = _publish(con, tmp_path, customers=3, build=1)
+    empty = pub.empty_result()
+    assert empty.empty
+    assert list(empty.columns) == list(published.columns)
+    assert {name: str(t) for name, t in empty.dtypes.items()} == {
+        "table_name": "string",
+        "row_count": "int64",
+        "version": "string",
+        "database_path": "string",
+        "parquet_path": "string",
+    }
+
+
 def test_a_version_is_named_by_its_build_time_in_utc_and_its_build(monkeypatch) -> None:
     """Names sort by build time whatever the machine's zone, and say which build wrote them."""
     monkeypatch.setenv("TZ", "America/New_York")
