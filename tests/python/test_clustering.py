@@ -119,6 +119,29 @@ def test_same_input_in_any_row_order_gives_identical_assignments(blobs, auto_res
     pd.testing.assert_frame_equal(again.assignments, auto_result.assignments)
 
 
+def test_a_single_cluster_is_numbered_zero():
+    assert renumber_clusters(np.array([5, NOISE, 5])).tolist() == [0, NOISE, 0]
+    assert renumber_clusters(np.array([NOISE, NOISE])).tolist() == [NOISE, NOISE]
+
+
+def test_the_output_names_each_customers_method_and_projection():
+    out = build_output(
+        pd.Series(["a", "b", "c"], dtype="str"),
+        np.array([0, NOISE, 1]),
+        np.array([True, False, False]),
+        np.array([0, 1, 2], dtype=np.int8),
+        np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], dtype=np.float32),
+    )
+    assert out.to_dict("list") == {
+        "customer_id": ["a", "b", "c"],
+        "cluster_id": [0, NOISE, 1],
+        "is_core_point": [True, False, False],
+        "assignment_method": ["exact", "noise", "nearest_core"],
+        "projection_x": [1.0, 3.0, 5.0],
+        "projection_y": [2.0, 4.0, 6.0],
+    }
+
+
 def test_clusters_numbered_by_size_then_smallest_member():
     labels = np.array([7, 3, 3, NOISE, 7, 5, 5, 9])
     # 3 and 7 and 5 have two members each: the one seen first (smallest row) comes first.
@@ -279,6 +302,16 @@ def test_stable_sample_keeps_members_when_customers_are_added():
     assert (np.diff(stable_sample(ids, 500)) > 0).all()
 
 
+def test_graph_dbscan_counts_a_neighbour_at_exactly_eps_and_gives_borders_their_core():
+    # On a line, one apart: a point with two neighbours at exactly eps is a core point;
+    # the ends, with one, are borders that join their core; a point further off is noise.
+    points = np.array([[0.0], [1.0], [2.0], [3.0], [4.0], [10.0], [11.0], [12.0], [30.0]])
+    graph = radius_neighbors_graph(points, radius=1.5, mode="distance")
+    labels = dbscan_from_graph(graph, 1.0, 3)
+    assert labels.tolist() == [0, 0, 0, 0, 0, 1, 1, 1, NOISE]
+    assert labels.tolist() == DBSCAN(eps=1.0, min_samples=3).fit_predict(points).tolist()
+
+
 def test_exact_fit_gives_dbscans_labels_and_core_points():
     points, _ = make_blobs(n_samples=300, centers=3, cluster_std=0.5, random_state=4)
     points = np.vstack([points, [[30.0, 30.0]]])
@@ -313,6 +346,12 @@ def test_fit_rows_are_everyone_up_to_the_exact_limit_then_a_stable_sample(custom
     )
     assert len(rows.search) == 10 and set(rows.search) <= set(rows.fit)
     assert rows.search.tolist() == rows.fit[stable_sample(ids.iloc[rows.fit], 10)].tolist()
+
+
+def test_min_samples_from_no_rows_is_kept_and_never_below_two():
+    assert scale_min_samples(5, 0, 100) == 5
+    assert scale_min_samples(1, 0, 100) == 2
+    assert scale_min_samples(3, 1, 2) == 6
 
 
 def test_min_samples_scales_with_rows():

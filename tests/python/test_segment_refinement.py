@@ -16,6 +16,7 @@ from project_settings import clustering_config
 from sklearn.datasets import make_blobs
 
 from segmentation.clustering.assign import assign_everyone
+from segmentation.clustering.output import METHOD_CODES
 from segmentation.clustering.run import cluster_customers
 from segmentation.clustering.sampling import FitRows
 from segmentation.features.scaling import build_matrix
@@ -33,6 +34,7 @@ from segmentation.refine import (
     absorb_excess_noise,
     merge_small,
     merge_smallest_into_nearest,
+    reassign_to_nearest,
     refine_segments,
     split_by_bisection,
     split_by_density,
@@ -239,7 +241,7 @@ def test_the_noise_limit_holds_for_customers_outside_the_fitted_sample():
     fit_labels = labels[fit]
     refined = Refinement(fit_labels.copy(), np.zeros(len(fit), dtype=np.int8))
     rows = FitRows(fit=fit, search=fit, sampled=True)
-    out, _, _ = assign_everyone(
+    out, core, methods = assign_everyone(
         matrix,
         rows,
         fit_matrix=fit_matrix,
@@ -251,6 +253,42 @@ def test_the_noise_limit_holds_for_customers_outside_the_fitted_sample():
     )
     assert (out == NOISE).sum() == 100
     assert (out[900:] == NOISE).all()
+    assert core.tolist() == np.isin(np.arange(1000), fit[fit_labels != NOISE]).tolist()
+    assert (methods[fit] == METHOD_CODES["sampled_fit"]).all()
+    outside = np.setdiff1d(np.arange(1000), fit)
+    assert (methods[outside] == METHOD_CODES["nearest_core"]).all()
+
+
+def test_without_a_sample_every_customer_keeps_the_refined_fit():
+    matrix, labels = noise_around_a_segment()
+    refined = Refinement(labels.copy(), np.zeros(len(labels), dtype=np.int8))
+    rows = FitRows(fit=np.arange(1000), search=np.arange(1000), sampled=False)
+    out, core, methods = assign_everyone(
+        matrix,
+        rows,
+        fit_matrix=matrix,
+        fit_core=labels != NOISE,
+        refined=refined,
+        eps=0.2,
+        max_noise_share=0.5,
+        chunk_rows=128,
+    )
+    assert out is refined.labels and methods == METHOD_CODES["exact"]
+    assert core.tolist() == (labels != NOISE).tolist()
+
+
+def test_reassignment_gives_each_mover_its_nearest_targets_label():
+    matrix = np.array([[0.0], [1.0], [2.0], [10.0]])
+    labels = np.array([7, NOISE, 3, NOISE])
+    one = reassign_to_nearest(matrix, labels, np.array([3]), np.array([0, 2]))
+    assert one.tolist() == [7, NOISE, 3, 3]
+    # A tie (1.0 is as near 0.0 as 2.0) goes to the target listed first.
+    assert reassign_to_nearest(matrix, labels, np.array([1]), np.array([2, 0])).tolist() == [
+        7, 3, 3, NOISE
+    ]  # fmt: skip
+    assert reassign_to_nearest(matrix, labels, np.array([1, 3]), np.array([0])).tolist() == [
+        7, 7, 3, 7
+    ]  # fmt: skip
 
 
 def test_density_split_finds_two_masses_inside_one_segment():
