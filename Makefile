@@ -11,7 +11,7 @@ WAREHOUSE := $${SEGMENTATION_DB_PATH:-warehouse/segmentation.duckdb}
 
 export DBT_PROFILES_DIR := $(CURDIR)
 
-.PHONY: build test lint dbt-test pytest bench real-data clean
+.PHONY: build test lint dbt-test pytest mutation bench real-data clean
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,8 +32,8 @@ build: $(STAMP)
 test: lint dbt-test pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check segmentation raw_data models tests benchmarks lint
-	$(BIN)/ruff format --check segmentation raw_data models tests benchmarks lint
+	$(BIN)/ruff check segmentation raw_data models tests benchmarks lint mutation
+	$(BIN)/ruff format --check segmentation raw_data models tests benchmarks lint mutation
 	$(BIN)/sqlfluff lint models tests analyses macros
 	$(BIN)/python -m lint.sql_style
 
@@ -52,6 +52,15 @@ dbt-test: $(STAMP)
 pytest: $(STAMP)
 	mkdir -p target
 	$(BIN)/pytest --basetemp=target/pytest
+
+## mutation: mutation testing, not part of `make test` (CONTRIBUTING.md, "Mutation testing"):
+## mutmut over the clustering, refinement and publishing Python (pyproject.toml
+## [tool.mutmut]; results kept in mutants/, so a rerun redoes only what changed), then the
+## hand-written SQL mutants of the models (mutation/sql.py); each prints its score
+mutation: $(STAMP)
+	$(BIN)/mutmut run --max-children 2
+	$(BIN)/python -m mutation.python
+	$(BIN)/python -m mutation.sql
 
 ## bench: pipeline vs the pandas-notebook baseline vs the DuckDB scan and typed-copy floors
 ## (see BENCHMARKS.md). 10k and 100k customers; BENCH_ARGS="--large" adds 1M; "--huge" adds 1M
@@ -76,4 +85,4 @@ real-data: $(STAMP)
 	done
 
 clean:
-	rm -rf $(VENV) target logs warehouse/*.duckdb* warehouse/published
+	rm -rf $(VENV) target logs mutants warehouse/*.duckdb* warehouse/published

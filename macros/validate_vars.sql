@@ -82,7 +82,7 @@
             'python_model': clustering},
         {'var': 'segment_stability_rows', 'is': 'integer', 'min': 2, 'python_model': clustering},
         {'var': 'segment_stable_jaccard', 'is': 'number', 'min': 0, 'max': 1},
-        {'var': 'segment_noise_cluster_id', 'is': 'integer'},
+        {'var': 'segment_noise_cluster_id', 'is': 'choice', 'choices': [-1]},
         {'var': 'segment_noise_name', 'is': 'text', 'pattern': 'one_line_name'},
         {'var': 'segment_name_descriptors', 'is': 'integer', 'min': 1},
         {'var': 'segment_material_z', 'is': 'number', 'min': 0},

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import UTC, datetime, timedelta
+import time
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import duckdb
@@ -69,6 +70,95 @@ def test_publish_writes_parquet_and_database_with_every_row(tmp_path: Path) -> N
         assert con.execute(f"select count(*) from '{parquet}'").fetchall()[0][0] == 30
     manifest = json.loads((current / pub.MANIFEST_FILE).read_text())
     assert manifest["build_id"] == "build-1"
+
+
+def test_publish_reports_where_bi_reads_each_table_and_the_manifest_lists_them(
+    tmp_path: Path,
+) -> None:
+    """What a build log and a BI admin see: the version, and paths through `current`."""
+    with duckdb.connect() as con:
+        result = _publish(con, tmp_path, customers=30, build=1)
+    version = os.path.basename(os.readlink(tmp_path / pub.CURRENT_LINK))
+    current = tmp_path / pub.CURRENT_LINK
+    assert result.to_dict("records") == [
+        {
+            "table_name": name,
+            "row_count": rows,
+            "version": version,
+            "database_path": str(current / pub.DATABASE_FILE),
+            "parquet_path": str(current / f"{name}.parquet"),
+        }
+        for name, rows in (("customer_segments", 30), ("segment_summary", 3))
+    ]
+    assert json.loads((current / pub.MANIFEST_FILE).read_text()) == {
+        "build_id": "build-1",
+        "version": version,
+        "tables": [
+            {"table_name": "customer_segments", "row_count": 30},
+            {"table_name": "segment_summary", "row_count": 3},
+        ],
+    }
+
+
+def test_publishing_nothing_gives_the_columns_and_types_of_a_publish(tmp_path: Path) -> None:
+    """`dbt build --empty` publishes nothing; publish_marts still returns its columns."""
+    with duckdb.connect() as con:
+        published = _publish(con, tmp_path, customers=3, build=1)
+    empty = pub.empty_result()
+    assert empty.empty
+    assert list(empty.columns) == list(published.columns)
+    assert {name: str(t) for name, t in empty.dtypes.items()} == {
+        "table_name": "string",
+        "row_count": "int64",
+        "version": "string",
+        "database_path": "string",
+        "parquet_path": "string",
+    }
+
+
+def test_a_version_is_named_by_its_build_time_in_utc_and_its_build(monkeypatch) -> None:
+    """Names sort by build time whatever the machine's zone, and say which build wrote them."""
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        at = datetime(2026, 3, 1, 10, 0, 0, 5, tzinfo=timezone(timedelta(hours=2)))
+        assert pub.version_name("a1-b2:c3/d4e5f6g7h8", at) == "20260301T080000000005Z-a1b2c3d4e5f6"
+        assert pub.version_name("--", at) == "20260301T080000000005Z-build"
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+
+
+def test_the_version_takes_the_build_time_it_is_given(tmp_path: Path) -> None:
+    with duckdb.connect() as con:
+        result = _publish(con, tmp_path, customers=3, build=7)
+    assert result["version"][0] == pub.version_name("build-7", T0 + timedelta(minutes=7))
+
+
+def test_current_still_opens_after_the_publish_folder_moves(tmp_path: Path) -> None:
+    with duckdb.connect() as con:
+        _publish(con, tmp_path / "a", customers=4, build=1)
+    moved = tmp_path / "b" / "c" / "d"
+    moved.parent.mkdir(parents=True)
+    (tmp_path / "a").rename(moved)
+    assert _count(moved / pub.CURRENT_LINK / pub.DATABASE_FILE, "customer_segments") == 4
+
+
+def test_table_names_that_need_quoting_are_published(tmp_path: Path) -> None:
+    with duckdb.connect() as con:
+        con.execute('create table "odd ""name""" as select 1 as "a ""b"""')
+        pub.publish(
+            {'odd "name"': con.table('"odd ""name"""')}, {}, tmp_path, "b", keep_versions=1, now=T0
+        )
+    assert _count(tmp_path / pub.CURRENT_LINK / pub.DATABASE_FILE, '"odd ""name"""') == 1
+
+
+def test_a_version_is_never_written_into_an_existing_folder(tmp_path: Path) -> None:
+    with duckdb.connect() as con:
+        relations = _relations(con, customers=3)
+        pub.write_version(relations, {}, tmp_path / "v", "b")
+        with pytest.raises(FileExistsError):
+            pub.write_version(relations, {}, tmp_path / "v", "b")
 
 
 def test_published_database_holds_tables_not_views(tmp_path: Path) -> None:
@@ -140,6 +230,31 @@ def test_an_open_reader_keeps_reading_after_its_version_is_replaced_and_pruned(
 def test_keep_versions_below_one_is_refused(tmp_path: Path) -> None:
     with duckdb.connect() as con, pytest.raises(ValueError, match="keep_versions"):
         _publish(con, tmp_path, customers=1, build=1, keep=0)
+
+
+class _WriteFailsHalfway:
+    """A mart whose Parquet write dies after a few bytes, as on a full disk."""
+
+    def write_parquet(self, path: str) -> None:
+        Path(path).write_bytes(b"PAR1 half a file")
+        raise OSError(28, "No space left on device")
+
+
+def test_a_write_that_fails_halfway_leaves_versions_and_current_as_they_were(
+    tmp_path: Path,
+) -> None:
+    """Nothing reaches `versions/` or `current` before every file of a version is written:
+    a reader or the pruning must never meet a version with some files and no manifest."""
+    with duckdb.connect() as con:
+        _publish(con, tmp_path, customers=10, build=1)
+        versions_before = sorted((tmp_path / pub.VERSIONS_DIR).iterdir())
+        current_before = os.readlink(tmp_path / pub.CURRENT_LINK)
+        relations = {**_relations(con, customers=20), "zz_fails": _WriteFailsHalfway()}
+        with pytest.raises(OSError, match="No space left"):
+            pub.publish(relations, {}, tmp_path, build_id="build-2", keep_versions=KEEP, now=T0)
+    assert sorted((tmp_path / pub.VERSIONS_DIR).iterdir()) == versions_before
+    assert os.readlink(tmp_path / pub.CURRENT_LINK) == current_before
+    assert _count(tmp_path / pub.CURRENT_LINK / pub.DATABASE_FILE, "customer_segments") == 10
 
 
 def test_a_publish_killed_halfway_leaves_no_version_and_costs_no_good_one(

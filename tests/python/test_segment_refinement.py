@@ -15,7 +15,10 @@ import pytest
 from project_settings import clustering_config
 from sklearn.datasets import make_blobs
 
+from segmentation.clustering.assign import assign_everyone
+from segmentation.clustering.output import METHOD_CODES
 from segmentation.clustering.run import cluster_customers
+from segmentation.clustering.sampling import FitRows
 from segmentation.features.scaling import build_matrix
 from segmentation.features.selection import (
     PRIMARY_FEATURES,
@@ -27,8 +30,11 @@ from segmentation.features.selection import (
 )
 from segmentation.refine import (
     NOISE,
+    Refinement,
     absorb_excess_noise,
     merge_small,
+    merge_smallest_into_nearest,
+    reassign_to_nearest,
     refine_segments,
     split_by_bisection,
     split_by_density,
@@ -117,9 +123,15 @@ def test_secondary_features_join_only_below_the_primary_minimum():
     )
 
 
-def test_a_feature_that_repeats_another_is_left_out_with_its_twin_named():
+@pytest.mark.parametrize(
+    "twin",
+    [lambda f: f // 2, lambda f: 100 - f, lambda f: -3 * f],
+    ids=["half of it", "its complement", "its negative"],
+)
+def test_a_feature_that_repeats_another_is_left_out_with_its_twin_named(twin):
+    # A column that says the opposite says the same: its distance doubles the weight as much.
     frame = purchase_only_frame()
-    frame["active_months_12m"] = frame["frequency"] // 2
+    frame["active_months_12m"] = twin(frame["frequency"])
     selection = select_features(frame, None, RULES)
     assert "active_months_12m" not in selection.used
     assert selection.dropped["active_months_12m"].startswith("says what frequency says")
@@ -255,6 +267,95 @@ def test_excess_noise_joins_nearest_first_until_the_limit_holds():
     assert out.tolist() == [0, 0, 0, 0, 0, 0, 0, NOISE, 0, NOISE]
 
 
+def noise_around_a_segment(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """One dense segment of 700 customers and 300 noise customers strewn ever farther out."""
+    rng = np.random.default_rng(seed)
+    mass = rng.normal(scale=0.3, size=(700, 2))
+    angles = rng.uniform(0, 2 * np.pi, 300)
+    radii = np.linspace(1.5, 30.0, 300)
+    noise = np.column_stack([radii * np.cos(angles), radii * np.sin(angles)])
+    matrix = np.vstack([mass, noise])
+    labels = np.append(np.zeros(700, dtype=np.int64), np.full(300, NOISE))
+    return matrix, labels
+
+
+def test_refinement_brings_excess_noise_down_to_its_limit_keeping_the_farthest():
+    # 30% noise against a limit of 10%: the 200 noise customers nearest the segment join it.
+    matrix, labels = noise_around_a_segment()
+    limits = replace(LIMITS, max_noise_share=0.1, min_segments=1, max_largest_share=1.0)
+    result = refine_segments(matrix, labels, eps=0.2, min_samples=5, limits=limits, random_state=0)
+    still_noise = np.flatnonzero(result.labels == NOISE)
+    assert len(still_noise) == 100
+    # The noise rows were strewn ever farther out: the last hundred are the farthest.
+    assert still_noise.tolist() == list(range(900, 1000))
+
+
+def test_noise_within_its_limit_is_left_alone_by_refinement():
+    matrix, labels = noise_around_a_segment()
+    limits = replace(LIMITS, max_noise_share=0.3, min_segments=1, max_largest_share=1.0)
+    result = refine_segments(matrix, labels, eps=0.2, min_samples=5, limits=limits, random_state=0)
+    assert (result.labels == NOISE).sum() == 300
+
+
+def test_the_noise_limit_holds_for_customers_outside_the_fitted_sample():
+    # The sample's 10% noise is within the limit; customers beyond eps of every core point
+    # outside it would push noise to 25%: the nearest of them join the segment too.
+    matrix, labels = noise_around_a_segment()
+    fit = np.concatenate([np.arange(0, 700, 2), np.arange(700, 1000, 8)])
+    fit_matrix = matrix[fit]
+    fit_labels = labels[fit]
+    refined = Refinement(fit_labels.copy(), np.zeros(len(fit), dtype=np.int8))
+    rows = FitRows(fit=fit, search=fit, sampled=True)
+    out, core, methods = assign_everyone(
+        matrix,
+        rows,
+        fit_matrix=fit_matrix,
+        fit_core=fit_labels != NOISE,
+        refined=refined,
+        eps=0.2,
+        max_noise_share=0.1,
+        chunk_rows=128,
+    )
+    assert (out == NOISE).sum() == 100
+    assert (out[900:] == NOISE).all()
+    assert core.tolist() == np.isin(np.arange(1000), fit[fit_labels != NOISE]).tolist()
+    assert (methods[fit] == METHOD_CODES["sampled_fit"]).all()
+    outside = np.setdiff1d(np.arange(1000), fit)
+    assert (methods[outside] == METHOD_CODES["nearest_core"]).all()
+
+
+def test_without_a_sample_every_customer_keeps_the_refined_fit():
+    matrix, labels = noise_around_a_segment()
+    refined = Refinement(labels.copy(), np.zeros(len(labels), dtype=np.int8))
+    rows = FitRows(fit=np.arange(1000), search=np.arange(1000), sampled=False)
+    out, core, methods = assign_everyone(
+        matrix,
+        rows,
+        fit_matrix=matrix,
+        fit_core=labels != NOISE,
+        refined=refined,
+        eps=0.2,
+        max_noise_share=0.5,
+        chunk_rows=128,
+    )
+    assert out is refined.labels and methods == METHOD_CODES["exact"]
+    assert core.tolist() == (labels != NOISE).tolist()
+
+
+def test_reassignment_gives_each_mover_its_nearest_targets_label():
+    matrix = np.array([[0.0], [1.0], [2.0], [10.0]])
+    labels = np.array([7, NOISE, 3, NOISE])
+    one = reassign_to_nearest(matrix, labels, np.array([3]), np.array([0, 2]))
+    assert one.tolist() == [7, NOISE, 3, 3]
+    # A tie (1.0 is as near 0.0 as 2.0) goes to the target listed first.
+    assert reassign_to_nearest(matrix, labels, np.array([1]), np.array([2, 0])).tolist() == [
+        7, 3, 3, NOISE
+    ]  # fmt: skip
+    assert reassign_to_nearest(matrix, labels, np.array([1, 3]), np.array([0])).tolist() == [
+        7, 7, 3, 7
+    ]  # fmt: skip
+
+
 def test_density_split_finds_two_masses_inside_one_segment():
     # Two dense masses held in one segment: DBSCAN at a finer eps tells them apart.
     points = blobs(600, np.array([[0.0, 0.0], [4.0, 0.0]]), 0.4)
@@ -310,6 +411,20 @@ def test_refinement_caps_the_number_of_segments():
     assert [s["step"] for s in result.steps].count("merge_over_max") == 2
 
 
+def test_past_the_maximum_the_smallest_segment_merges_the_highest_id_first_on_a_tie():
+    # Sizes: cluster 0 holds 2, cluster 1 holds 3, cluster 2 holds 2: 0 and 2 tie as smallest.
+    matrix = np.array([[0.0], [0.1], [5.0], [5.1], [5.2], [9.9], [10.0], [20.0]])
+    labels = np.array([0, 0, 1, 1, 1, 2, 2, NOISE])
+    steps: list[dict] = []
+    merged = merge_smallest_into_nearest(matrix, labels, steps)
+    assert merged.tolist() == [0, 0, 1, 1, 1, 1, 1, NOISE]
+    assert steps == [{"step": "merge_over_max", "customers": 2, "reason": "too many segments"}]
+    # Sizes 3, 2, 3: the smallest is neither the lowest nor the highest id.
+    smallest_in_the_middle = np.array([0, 0, 0, 1, 1, 2, 2, 2])
+    merged = merge_smallest_into_nearest(matrix, smallest_in_the_middle, [])
+    assert merged.tolist() == [0, 0, 0, 0, 0, 2, 2, 2]
+
+
 def test_noise_stays_noise_through_refinement():
     matrix = np.vstack([blobs(300, np.array([[0.0, 0.0]]), 0.3), [[50.0, 50.0]]])
     labels = np.append(np.zeros(300, dtype=np.int64), NOISE)
@@ -361,7 +476,8 @@ def test_stability_is_reproducible():
 
 def test_purchase_only_customers_get_three_to_ten_segments_with_stability():
     frame = purchase_only_frame(n=3000, seed=4)
-    result = cluster_customers(frame, clustering_config())
+    # A few resamples give every segment its stability; the default's twenty add only time.
+    result = cluster_customers(frame, clustering_config(stability_resamples=4))
     diagnostics = result.diagnostics
     clustered = result.assignments.cluster_id[result.assignments.cluster_id >= 0]
     sizes = clustered.value_counts()
