@@ -129,11 +129,7 @@ def test_no_relation_outside_the_base_layer_holds_personal_data(
     pipeline_build: PipelineBuild, personal_values: list[str]
 ) -> None:
     with _connect_with(pipeline_build.result.db_path, personal_values) as con:
-        relations = [
-            r
-            for r in _relations(con)
-            if not _name(r).startswith(BASE_LAYER_PREFIX)
-        ]
+        relations = [r for r in _relations(con) if not _name(r).startswith(BASE_LAYER_PREFIX)]
         checked = {_name(r) for r in relations}
         assert {"rejected_rows", "stg_raw__demographics", "customer_segments"} <= checked
         [(rejected_crm_rows,)] = con.execute(
