@@ -76,6 +76,8 @@
         {'var': 'segment_name_descriptors', 'is': 'integer', 'min': 1},
         {'var': 'segment_stat_decimals', 'is': 'integer', 'min': 0},
         {'var': 'segment_zscore_winsor_quantile', 'is': 'number', 'min': 0, 'max': 0.5},
+        {'var': 'segment_share_tolerance', 'is': 'number', 'min': 0},
+        {'var': 'segment_z_balance_tolerance', 'is': 'number', 'min': 0},
         {'var': 'min_source_match_share', 'is': 'number', 'min': 0, 'max': 1},
         {'var': 'publish_max_customer_change', 'is': 'number', 'min': 0},
         {'var': 'publish_max_segment_count_change', 'is': 'integer', 'min': 0},

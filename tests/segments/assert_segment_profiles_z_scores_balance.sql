@@ -3,7 +3,7 @@
 -- mean is compared with the mean of the same (winsorised) values. A missing
 -- value counted as a number, or a customer profiled twice or not at all,
 -- breaks the balance.
-{% set tolerance = var('segment_z_balance_tolerance', 0.0001) %}
+{% set tolerance = var('segment_z_balance_tolerance') %}
 with
 
 segment_profiles as (

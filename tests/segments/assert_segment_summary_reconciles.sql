@@ -1,6 +1,6 @@
 -- segment_summary adds up: its customers are customer_segments' rows, its
 -- revenue is the net amount of all cleaned transactions, shares sum to 1.
-{% set tolerance = var('segment_share_tolerance', 0.000001) %}
+{% set tolerance = var('segment_share_tolerance') %}
 with
 
 segment_summary as (
