@@ -301,8 +301,8 @@ def test_defect_share_above_limit_fails_the_build_with_counts(tmp_path):
     assert not result.ok
     assert "missing_customer_id=1, non_numeric_amount=1" in result.output, result.output
     assert any(
-        r["unique_id"].startswith("test.customer_segmentation.reject_share_below_limit")
-        and r["status"] == "fail"
+        r["unique_id"].startswith("test.customer_segmentation.data_quality_gate_transactions.")
+        and r["status"] == "error"
         for r in result.run_results()
     ), json.dumps(result.run_results(), default=str)[:2000]
 

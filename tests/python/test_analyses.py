@@ -1,0 +1,77 @@
+"""The analyses run where docs/for-bi-users.md sends analysts: the published copy.
+
+Every analysis of analyses/ is compiled as the docs say and its SQL run, read-only,
+on the published segments.duckdb of the shared pipeline build. A catalog or
+schema of the warehouse written into the SQL, or a table that is not
+published, fails here; so does a DuckDB variable that no longer chooses what
+the analysis reads.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import PipelineBuild
+from dbt_project_runner import PROJECT_DIR, run_dbt
+
+from segmentation import publish as pub
+
+ANALYSES = sorted(path.stem for path in (PROJECT_DIR / "analyses").glob("*.sql"))
+
+
+@pytest.fixture(scope="module")
+def compiled(pipeline_build: PipelineBuild, tmp_path_factory) -> dict[str, str]:
+    """Each analysis's SQL, compiled against a copy of the shared build's warehouse."""
+    workdir = tmp_path_factory.mktemp("analyses") / "dbt"
+    workdir.mkdir()
+    shutil.copy(pipeline_build.result.db_path, workdir / "warehouse.duckdb")
+    result = run_dbt(
+        workdir,
+        ["compile", "--select", "resource_type:analysis"],
+        {"raw_data_path": str(pipeline_build.raw)},
+    )
+    assert result.ok, result.output[-3000:]
+    folder = workdir / "target" / "compiled" / "customer_segmentation" / "analyses"
+    return {name: (folder / f"{name}.sql").read_text() for name in ANALYSES}
+
+
+@pytest.fixture(scope="module")
+def published(pipeline_build: PipelineBuild) -> Path:
+    return pipeline_build.workdir / "published" / pub.CURRENT_LINK / pub.DATABASE_FILE
+
+
+@pytest.mark.parametrize("name", ANALYSES)
+def test_an_analysis_runs_on_the_published_copy(compiled, published: Path, name: str) -> None:
+    with duckdb.connect(str(published), read_only=True) as con:
+        rows = con.execute(compiled[name]).fetchall()
+    assert rows, f"{name} found nothing on the published copy"
+
+
+def test_analyses_read_only_published_tables(pipeline_build: PipelineBuild) -> None:
+    manifest = json.loads((pipeline_build.result.target_path / "manifest.json").read_text())
+    published_tables = {
+        node_id.split(".")[-1]
+        for node_id in manifest["nodes"]["model.customer_segmentation.publish_marts"]["depends_on"][
+            "nodes"
+        ]
+    } - {"publish_audit"}
+    for node in manifest["nodes"].values():
+        if node["resource_type"] == "analysis":
+            read = {node_id.split(".")[-1] for node_id in node["depends_on"]["nodes"]}
+            assert read <= published_tables, (node["name"], read - published_tables)
+
+
+def test_a_variable_chooses_the_campaign_segment(compiled, published: Path) -> None:
+    with duckdb.connect(str(published), read_only=True) as con:
+        [(smallest, customers)] = con.execute(
+            "select segment_name, customers from segment_summary"
+            " order by customers asc, segment_name limit 1"
+        ).fetchall()
+        con.execute("set variable campaign_segment = ?", [smallest])
+        rows = con.execute(compiled["campaign_target_list"]).fetchall()
+    assert len(rows) == customers
+    assert {row[1] for row in rows} == {smallest}
