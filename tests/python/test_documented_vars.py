@@ -69,11 +69,9 @@ VALUES: dict[str, object] = {
     "segment_stability_rows": 200,
     "segment_stable_jaccard": 0.8,
     "segment_name_descriptors": 1,
+    "segment_borrower_min_share": 0.6,
     "segment_stat_decimals": 4,
     "segment_zscore_winsor_quantile": 0.05,
-    # Not 1e-05: YAML reads an exponent without a decimal point as text.
-    "segment_share_tolerance": 0.0005,
-    "segment_z_balance_tolerance": 0.001,
     "min_source_match_share": 0.1,
     "publish_max_customer_change": 0.3,
     "publish_max_segment_count_change": 1,
