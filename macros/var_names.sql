@@ -21,7 +21,7 @@
     {%- endfor -%}
     {%- set problems = [] -%}
     {%- for name, where in given if name not in known -%}
-        {%- set near = nearest_var_name(name, known) -%}
+        {%- set near = nearest_name(name, known) -%}
         {%- do problems.append(
             "\n  - var " ~ name ~ " (in " ~ where ~ ") is not a var of this project"
             ~ ("; did you mean " ~ near ~ "?" if near else "; the vars are listed in"
@@ -51,31 +51,6 @@
         {%- endif -%}
     {%- endfor -%}
     {{- return(names) -}}
-{%- endmacro %}
-
-
-{% macro nearest_var_name(name, known) -%}
-    {#-
-        The known var `name` most likely misspells, or none. Jinja has no
-        difflib, so DuckDB ranks: first the vars holding every word of `name`
-        (`eps` -> dbscan_eps, `min_age` -> min_customer_age), then the
-        Jaro-Winkler similarity, which forgives a dropped or doubled letter
-        (`dbscan_epss`); below 0.85 nothing is offered.
-    -#}
-    {%- set words = name | lower | replace('-', '_') -%}
-    {%- set candidates = [] -%}
-    {%- for candidate in known -%}
-        {%- do candidates.append(sql_string(candidate)) -%}
-    {%- endfor -%}
-    {%- set ranked = run_query(
-        'select candidate from (select candidate, list_has_all(string_split(candidate, '
-        ~ "'_'), string_split(" ~ sql_string(words) ~ ", '_')) as has_words,"
-        ~ ' jaro_winkler_similarity(' ~ sql_string(words) ~ ', candidate) as similarity'
-        ~ ' from unnest([' ~ candidates | join(', ') ~ ']) as known_vars (candidate))'
-        ~ ' where has_words or similarity >= 0.85'
-        ~ ' order by has_words desc, similarity desc, candidate limit 1'
-    ) -%}
-    {{- return(ranked.columns[0].values()[0] if ranked.rows | length > 0 else none) -}}
 {%- endmacro %}
 
 
