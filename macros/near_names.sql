@@ -47,7 +47,9 @@
     {%- for column in missing -%}
         {%- set near = nearest_name(column, unknown.keys() | list) -%}
         {%- if near -%}
-            {%- do hints.append(' Column ' ~ unknown[near] ~ ' is likely ' ~ column ~ ': rename it.') -%}
+            {%- do hints.append(
+                ' Column ' ~ unknown[near] ~ ' is likely ' ~ column ~ ': rename it.'
+            ) -%}
         {%- endif -%}
     {%- endfor -%}
     {{- return(hints | join('')) -}}
