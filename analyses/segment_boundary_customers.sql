@@ -1,52 +1,61 @@
 -- Customers closest to the boundary of one segment: its members that look
 -- least like the segment's centre, and the segment each one is nearest to
--- otherwise. Distance is over the z-scored features the naming rules use
--- (distinct features of seed segment_rules), each customer's value scaled by
--- the population mean and standard deviation; the "margin" is how much
--- closer the customer is to its own segment's centre than to the nearest
--- other one (small: on the boundary, a candidate for either campaign;
--- negative: DBSCAN put the customer here by density although another
--- segment's centre is closer).
--- Run: dbt compile -s segment_boundary_customers --vars '{boundary_segment: "Big Spenders"}'
-{% set boundary_segment = var('boundary_segment', 'Frequent Shoppers') %}
-{% set boundary_rows = var('boundary_rows', 100) %}
-
+-- otherwise. Distance is over the features customer_segments carries (recency,
+-- purchases, net spend, order value, credit utilisation, missed payments),
+-- each scaled by all customers' mean and standard deviation; a segment's
+-- centre is its members' mean. The "margin" is how much closer the customer
+-- is to its own segment's centre than to the nearest other one (small: on the
+-- boundary, a candidate for either campaign; negative: DBSCAN put the
+-- customer here by density although another segment's centre is closer).
+-- Reads only published tables, so it runs on the copy BI reads:
+--   dbt compile -s segment_boundary_customers
+--   duckdb -readonly warehouse/published/current/segments.duckdb
+--   set variable boundary_segment = 'Big Spenders';
+--   set variable boundary_rows = 50;
+--   .read target/compiled/customer_segmentation/analyses/segment_boundary_customers.sql
+-- Without the variables: the largest segment (outliers aside), 100 customers.
 with
 
-customer_features as (
-    select * from {{ ref('customer_features') }}
-),
-
 customer_segments as (
-    select * from {{ ref('customer_segments') }}
+    select * from {{ published_table('customer_segments') }}
 ),
 
-segment_profiles as (
-    select * from {{ ref('segment_profiles') }}
+segment_summary as (
+    select * from {{ published_table('segment_summary') }}
 ),
 
-segment_rules as (
-    select * from {{ ref('segment_rules') }}
+largest_segment as (
+    select segment_name
+    from segment_summary
+    where cluster_id != {{ var('segment_noise_cluster_id') }}
+    order by customers desc, segment_name asc
+    limit 1
 ),
 
-rule_features as (
-    select distinct feature as feature_name from segment_rules
+chosen_segment as (
+    select
+        coalesce(
+            getvariable('boundary_segment'),
+            (select largest_segment.segment_name from largest_segment)
+        ) as segment_name
 ),
 
 customer_values as (
-    {% for feature_name in segment_numeric_features(ref('customer_features')) %}
+    -- One row per customer and known feature value (unpivot leaves out nulls).
+    unpivot (
         select
             customer_id,
-            '{{ feature_name }}' as feature_name,
-            cast({{ feature_name }} as double) as feature_value
-        from customer_features
-        union all
-    {% endfor %}
-    select
-        cast(null as varchar) as customer_id,
-        cast(null as varchar) as feature_name,
-        cast(null as double) as feature_value
-    where false
+            segment_name,
+            cast(recency_days as double) as recency_days,
+            cast(frequency as double) as frequency,
+            cast(net_spend as double) as net_spend,
+            cast(avg_order_value as double) as avg_order_value,
+            cast(credit_utilisation as double) as credit_utilisation,
+            cast(missed_payments_12m as double) as missed_payments_12m
+        from customer_segments
+    )
+    on recency_days, frequency, net_spend, avg_order_value, credit_utilisation, missed_payments_12m
+    into name feature_name value feature_value
 ),
 
 population as (
@@ -61,30 +70,29 @@ population as (
 scaled_customers as (
     select
         customer_values.customer_id,
+        customer_values.segment_name,
         customer_values.feature_name,
         (customer_values.feature_value - population.population_mean)
         / nullif(population.population_stddev, 0) as scaled_value
     from customer_values
     inner join population
         on customer_values.feature_name = population.feature_name
-    inner join rule_features
-        on customer_values.feature_name = rule_features.feature_name
 ),
 
 segment_centres as (
     select
-        segment_profiles.segment_name,
-        segment_profiles.feature_name,
-        (segment_profiles.feature_mean - population.population_mean)
-        / nullif(population.population_stddev, 0) as scaled_centre
-    from segment_profiles
-    inner join population
-        on segment_profiles.feature_name = population.feature_name
+        segment_name,
+        feature_name,
+        avg(scaled_value) as scaled_centre
+    from scaled_customers
+    group by segment_name, feature_name
 ),
 
 members as (
-    select customer_id from customer_segments
-    where segment_name = '{{ boundary_segment }}'
+    select customer_segments.customer_id
+    from customer_segments
+    inner join chosen_segment
+        on customer_segments.segment_name = chosen_segment.segment_name
 ),
 
 distances as (
@@ -98,34 +106,38 @@ distances as (
         on scaled_customers.customer_id = members.customer_id
     inner join segment_centres
         on scaled_customers.feature_name = segment_centres.feature_name
-    where scaled_customers.scaled_value is not null
+    where scaled_customers.scaled_value is not null and segment_centres.scaled_centre is not null
     group by scaled_customers.customer_id, segment_centres.segment_name
 ),
 
 own_distance as (
     select
-        customer_id,
-        distance as distance_to_own_centre
+        distances.customer_id,
+        distances.segment_name,
+        distances.distance as distance_to_own_centre
     from distances
-    where segment_name = '{{ boundary_segment }}'
+    inner join chosen_segment
+        on distances.segment_name = chosen_segment.segment_name
 ),
 
 nearest_other as (
     select
-        customer_id,
-        segment_name as nearest_other_segment,
-        distance as distance_to_other_centre
+        distances.customer_id,
+        distances.segment_name as nearest_other_segment,
+        distances.distance as distance_to_other_centre
     from distances
-    where segment_name != '{{ boundary_segment }}'
+    inner join chosen_segment
+        on distances.segment_name != chosen_segment.segment_name
     qualify row_number() over (
-        partition by customer_id order by distance asc, segment_name asc
+        partition by distances.customer_id
+        order by distances.distance asc, distances.segment_name asc
     ) = 1
 ),
 
 final as (
     select
         own_distance.customer_id,
-        '{{ boundary_segment }}' as segment_name,
+        own_distance.segment_name,
         nearest_other.nearest_other_segment,
         own_distance.distance_to_own_centre,
         nearest_other.distance_to_other_centre,
@@ -137,4 +149,4 @@ final as (
 
 select * from final
 order by margin asc, customer_id asc
-limit {{ boundary_rows }}
+limit coalesce(getvariable('boundary_rows'), 100)

@@ -1,7 +1,9 @@
 {#
     The few lines a person reads at the end of a build (on-run-end in
     dbt_project.yml): as-of date, customers, segments and their sizes, rejected
-    rows, warnings, and whether BI got the new version and where it is.
+    rows, warnings, and whether BI got the new version and where it is. Its
+    figures are the ones dbt's closing lines and the publish audit give: the
+    warnings dbt counts, segments counted without the outliers.
 #}
 
 {% macro build_summary(results) -%}
@@ -20,31 +22,10 @@
         {%- do messages.update({result.node.name: result.message or ''}) -%}
     {%- endfor -%}
     {%- set lines = [] -%}
-    {%- set warnings = [] -%}
-
-    {%- if status.get('clustering_diagnostics') == 'success' -%}
-        {%- set clustering_warnings = run_query(
-            'select unnest(warnings) from ' ~ summary_relation('clustering_diagnostics')
-        ) -%}
-        {%- do warnings.extend(clustering_warnings.columns[0].values()) -%}
-    {%- endif -%}
 
     {%- if status.get('clustering_diagnostics') == 'success'
         and status.get('segment_summary') == 'success' -%}
-        {%- set build = run_query(
-            'select as_of_date, customers from ' ~ summary_relation('clustering_diagnostics')
-        ).rows[0] -%}
-        {%- set segments = run_query(
-            'select segment_name, customers from ' ~ summary_relation('segment_summary')
-            ~ ' order by customers desc, segment_name'
-        ) -%}
-        {%- set sizes = [] -%}
-        {%- for row in segments.rows -%}
-            {%- do sizes.append(row['segment_name'] ~ ' ' ~ '{:,}'.format(row['customers'])) -%}
-        {%- endfor -%}
-        {%- do lines.append('as-of date ' ~ build['as_of_date'] ~ ', '
-            ~ '{:,}'.format(build['customers']) ~ ' customers in ' ~ segments.rows | length
-            ~ ' segments: ' ~ sizes | join(', ')) -%}
+        {%- do lines.append(segments_line()) -%}
     {%- endif -%}
 
     {%- if status.get('rejected_rows') == 'success' -%}
@@ -72,21 +53,25 @@
 
     {%- if status.get('source_matching') == 'success' -%}
         {%- set matching = run_query(
-            'select source_name, customers, match_share, likely_cause from '
+            'select source_name, customers, match_share from '
             ~ summary_relation('source_matching') ~ ' where customers > 0 order by source_name'
         ) -%}
         {%- set shares = [] -%}
         {%- for row in matching.rows -%}
             {%- do shares.append(row['source_name'] ~ ' ' ~ '{:.1%}'.format(row['match_share'])) -%}
-            {%- if row['likely_cause'] -%}
-                {%- do warnings.append('source ' ~ row['source_name']
-                    ~ ' has customer ids that match another source only once '
-                    ~ row['likely_cause'] | replace('_', ' ') ~ ' are ignored'
-                    ~ ' (table source_matching; var customer_id_normalization)') -%}
-            {%- endif -%}
         {%- endfor -%}
         {%- do lines.append('customers found in another source: ' ~ shares | join(', ')) -%}
     {%- endif -%}
+
+    {%- set stopped = [] -%}
+    {%- for result in results if result.status | string in ['error', 'fail'] -%}
+        {%- do stopped.append(result.node.resource_type ~ ' ' ~ result.node.name) -%}
+    {%- endfor -%}
+    {%- if stopped -%}
+        {%- do lines.append('stopped by: ' ~ stopped | join(', ')
+            ~ ' (what went wrong ends this output)') -%}
+    {%- endif -%}
+    {%- do lines.append(warnings_line(results)) -%}
 
     {%- set audited = status.get('publish_audit') == 'success' -%}
     {%- if audited -%}
@@ -95,12 +80,10 @@
             ~ " where previous_version like '% (damaged: %'"
         ).columns[0].values()[0] -%}
         {%- if damaged -%}
-            {%- do warnings.append('publish_audit compared this build with nothing, as the'
+            {%- do lines.append('publish_audit compared this build with nothing, as the'
                 ~ ' published version could not be read: ' ~ damaged) -%}
         {%- endif -%}
     {%- endif -%}
-
-    {%- do lines.append('warnings: ' ~ (warnings | join('; ') if warnings else 'none')) -%}
     {%- do lines.append(publish_outcome(
         status.get('publish_marts'), messages.get('publish_marts', ''), audited
     )) -%}
@@ -153,4 +136,60 @@
         {{- return('BI: NOT published, an earlier step failed; BI still reads ' ~ current) -}}
     {%- endif -%}
     {{- return('BI: not published (publish_marts was not selected); BI reads ' ~ current) -}}
+{%- endmacro %}
+
+
+{% macro segments_line() -%}
+    {#-
+        Customers, the segments (outliers not counted, as the publish audit and
+        the report count them) with their sizes, and the outliers.
+    -#}
+    {%- set build = run_query(
+        'select as_of_date, customers from ' ~ summary_relation('clustering_diagnostics')
+    ).rows[0] -%}
+    {%- set segments = run_query(
+        'select segment_name, customers, cluster_id = ' ~ var('segment_noise_cluster_id')
+        ~ ' as is_noise from ' ~ summary_relation('segment_summary')
+        ~ ' order by customers desc, segment_name'
+    ) -%}
+    {%- set sizes = [] -%}
+    {%- set outliers = [] -%}
+    {%- for row in segments.rows -%}
+        {%- do (outliers if row['is_noise'] else sizes).append(
+            row['segment_name'] ~ ' ' ~ '{:,}'.format(row['customers'])) -%}
+    {%- endfor -%}
+    {{- return('as-of date ' ~ build['as_of_date'] ~ ', ' ~ '{:,}'.format(build['customers'])
+        ~ ' customers: ' ~ sizes | length ~ ' segment' ~ ('' if sizes | length == 1 else 's')
+        ~ (' (' ~ sizes | join(', ') ~ ')' if sizes else '')
+        ~ (' and outliers (' ~ outliers | join(', ') ~ ')' if outliers else ', no outliers')) -}}
+{%- endmacro %}
+
+
+{% macro warnings_line(results) -%}
+    {#-
+        The warnings dbt counts in its closing lines, one per test that warned,
+        each explained: a warning test returns its text in a column `warning`
+        (the data-quality gate, the clustering's warnings, ids that match only
+        once normalised), read back by rerunning its query; any other shows
+        dbt's message.
+    -#}
+    {%- set tests = results | selectattr('node.resource_type', 'equalto', 'test') | list -%}
+    {%- if not tests -%}
+        {{- return('warnings: not checked (no tests ran; `dbt build` runs them)') -}}
+    {%- endif -%}
+    {%- set items = [] -%}
+    {%- for result in tests if result.status | string == 'warn' -%}
+        {%- set rows = run_query(result.node.compiled_code) -%}
+        {%- set texts = rows.columns['warning'].values() if 'warning' in rows.column_names
+            else ['test ' ~ result.node.name ~ ': ' ~ result.message] -%}
+        {%- for text in texts -%}
+            {%- do items.append(text | replace('\n', '\n      ')) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {%- set warned = tests | selectattr('status', 'equalto', 'warn') | list | length -%}
+    {%- if not items -%}
+        {{- return('warnings: none') -}}
+    {%- endif -%}
+    {{- return('warnings: ' ~ warned ~ ' (as dbt counts them below):\n    - '
+        ~ items | join('\n    - ')) -}}
 {%- endmacro %}

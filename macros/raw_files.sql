@@ -174,7 +174,9 @@
         {%- do exceptions.raise_compiler_error(
             "Raw file '" ~ path ~ "' (source '" ~ table_name ~ "') lacks required column(s): "
             ~ missing | join(', ') ~ ". Columns found: "
-            ~ described.columns[0].values() | join(', ') ~ ". See docs/raw-data-contract.md."
+            ~ described.columns[0].values() | join(', ') ~ "."
+            ~ renamed_column_hint(missing, described.columns[0].values(), contract)
+            ~ " See docs/raw-data-contract.md."
         ) -%}
     {%- endif -%}
     {{- return(found) -}}

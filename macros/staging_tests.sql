@@ -58,77 +58,52 @@
     {#-
         The data-quality gate over a base_raw__* model. Rows rejected for a
         defect (macro is_defect_reason: normal re-deliveries and versions are
-        not) may be at most `max_share` of the source. Returns one row (level
-        `warn`) above half the limit and a second row (level `error`) above the
-        limit, each with the counts per reason; the YAML sets warn_if >= 1 and
-        error_if >= 2. The same figures are logged so the build output says
-        what went wrong without opening the database.
+        not) may be at most `max_share` of the source. Above half the limit
+        the test returns one row, a warning (severity warn in the YAML), and
+        logs what defect_report says: counts per reason, a few raw values with
+        their lines, the fix; the row's `warning` holds the same text for the
+        build summary. Above the limit it stops with that text as its error,
+        so the build ends with it rather than with a row count.
+        Only a build or test says it: `dbt compile` and `dbt docs generate`
+        render the test too.
     -#}
-    {%- set defect_filter = is_defect_reason('reject_reason', ref('reject_reasons')) -%}
-    {%- set summary_sql -%}
-        with
-
-        reasons as (
-            select reject_reason, count(*) as reason_rows
-            from {{ model }}
-            group by reject_reason
-        ),
-
-        summary as (
-            select
-                sum(reason_rows) as source_rows,
-                coalesce(sum(reason_rows) filter (where {{ defect_filter }}), 0) as defect_rows,
-                coalesce(
-                    string_agg(reject_reason || '=' || reason_rows, ', ' order by reject_reason)
-                        filter (where {{ defect_filter }}),
-                    ''
-                ) as defect_counts
-            from reasons
-        )
-
-        select
-            {{ sql_string(source_table) }} as source_name,
-            source_rows,
-            defect_rows,
-            defect_rows / nullif(source_rows, 0) as defect_share,
-            {{ max_share }} as max_share,
-            defect_counts
-        from summary
-    {%- endset -%}
-
-    {%- if execute and model.resource_type != 'unit_test' -%}
-        {%- set result = run_query(summary_sql) -%}
-        {%- set row = result.rows[0] -%}
-        {%- if row['defect_share'] is not none and row['defect_share'] > max_share / 2 -%}
-            {%- do log(
-                "Data-quality gate, source '" ~ source_table ~ "': " ~ row['defect_rows']
-                ~ " of " ~ row['source_rows'] ~ " rows rejected for defects ("
-                ~ (row['defect_share'] * 100) | round(2) ~ "%; limit var max_reject_share = "
-                ~ (max_share * 100) | round(2) ~ "%, warning above half of it): "
-                ~ row['defect_counts'],
-                info=True
-            ) -%}
-        {%- endif -%}
+    {%- set reject_reasons = ref('reject_reasons') -%}
+    {%- set speaks = execute and model.resource_type != 'unit_test'
+        and flags.WHICH in ['build', 'test', 'retry'] -%}
+    {%- set report = defect_report(source_table, model, reject_reasons, max_share)
+        if speaks else {'level': 'pass', 'lines': []} -%}
+    {%- if report['level'] == 'error' -%}
+        {%- do exceptions.raise_compiler_error(
+            report['lines'] | join('\n') ~ '\nNothing after staging was built; what BI'
+            ~ ' reads is unchanged. Fix the file and build again.'
+        ) -%}
+    {%- elif report['level'] == 'warn' -%}
+        {%- do log(report['lines'] | join('\n'), info=True) -%}
     {%- endif -%}
 
     with
 
-    figures as (
-        {{ summary_sql }}
+    reasons as (
+        select reject_reason, count(*) as reason_rows
+        from {{ model }}
+        group by reject_reason
     ),
 
-    levels as (
-        select 'warn' as level, 0.5 as share_of_limit
-        union all
-        select 'error' as level, 1.0 as share_of_limit
+    figures as (
+        select
+            coalesce(sum(reason_rows) filter (
+                where {{ is_defect_reason('reject_reason', reject_reasons) }}
+            ), 0) / nullif(sum(reason_rows), 0) as defect_share
+        from reasons
     )
 
     select
-        levels.level,
-        figures.*
+        {{ sql_string(source_table) }} as source_name,
+        defect_share,
+        {{ max_share }} as max_share,
+        {{ sql_string(report['lines'] | join('\n')) }} as warning
     from figures
-    cross join levels
-    where figures.defect_share > figures.max_share * levels.share_of_limit
+    where defect_share > {{ max_share }} / 2
 {% endtest %}
 
 

@@ -271,14 +271,16 @@
 
 {% macro validate_vars() -%}
     {#-
-        Fails the build before any model runs, listing every bad var with its
-        value and what is allowed. Runs as on-run-start, so `dbt build`,
-        `run` and `test` all check.
+        Fails the build before any model runs, listing every var set under an
+        unknown name, every bad var with its value and what is allowed, and
+        every min/max pair that contradicts itself. Runs as on-run-start, so
+        `dbt build`, `run` and `test` all check.
     -#}
     {%- if not execute -%}
         {{- return('') -}}
     {%- endif -%}
-    {%- set problems = [] -%}
+    {#- Names first (macros/var_names.sql): a misspelt var is why a value looks unset. -#}
+    {%- set problems = unknown_var_problems() -%}
     {%- for rule in var_rules() -%}
         {%- set value = var(rule['var'], none) -%}
         {%- set problem = var_problem(rule, value) or text_rule_problem(rule, value) -%}
@@ -289,9 +291,10 @@
             ) -%}
         {%- endif -%}
     {%- endfor -%}
+    {%- do problems.extend(var_pair_problems()) -%}
     {%- if problems -%}
         {%- do exceptions.raise_compiler_error(
-            "Bad setting, nothing was built:" ~ problems | join(';') ~ ".\nFix it in"
+            "Bad setting, nothing was built:" ~ problems | join('') ~ "\nFix it in"
             ~ " dbt_project.yml or --vars (the comments there say what each var does)."
         ) -%}
     {%- endif -%}

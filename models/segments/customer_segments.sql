@@ -20,9 +20,11 @@ final as (
         cast(cluster_names.base_segment_name as varchar) as base_segment_name,
         cast(customer_clusters.is_core_point as boolean) as is_core_point,
         cast(customer_features.as_of_date as date) as as_of_date,
+        cast({{ sql_string(var('currency')) }} as varchar) as currency,
         cast(customer_features.recency_days as integer) as recency_days,
         cast(customer_features.frequency as integer) as frequency,
-        cast(customer_features.monetary as double) as monetary,
+        -- Named for BI, which never sees customer_features, where the feature is `monetary`.
+        cast(customer_features.monetary as double) as net_spend,
         cast(customer_features.avg_order_value as double) as avg_order_value,
         cast(customer_features.top_category as varchar) as top_category,
         cast(customer_features.credit_utilisation as double) as credit_utilisation,

@@ -16,6 +16,10 @@ cluster_diagnostics as (
     select * from {{ ref('int_segments__cluster_diagnostics') }}
 ),
 
+as_of_date as (
+    select * from {{ ref('stg_raw__as_of_date') }}
+),
+
 segment_transactions as (
     select
         customer_segments.segment_name,
@@ -90,8 +94,11 @@ final as (
         cast(cluster_names.marketing_action as varchar) as marketing_action,
         cast(cluster_diagnostics.segment_origin as varchar) as segment_origin,
         cast(cluster_diagnostics.stability as double) as stability,
-        cast(cluster_diagnostics.is_stable as boolean) as is_stable
+        cast(cluster_diagnostics.is_stable as boolean) as is_stable,
+        cast(as_of_date.as_of_date as date) as as_of_date,
+        cast({{ sql_string(var('currency')) }} as varchar) as currency
     from segment_customers
+    cross join as_of_date
     left join segment_sales
         on segment_customers.segment_name = segment_sales.segment_name
     left join top_categories

@@ -1,3 +1,8 @@
+-- The data-quality gate on base_raw__credit_profiles reads seed reject_reasons, and dbt holds
+-- a model back for a test only if the model descends from everything the test reads:
+-- this makes everything after staging wait for the gate (rejected_rows does not, so a
+-- stopped build still shows its rejects).
+-- depends_on: {{ ref('reject_reasons') }}
 with
 
 base_credit_profiles as (

@@ -336,12 +336,20 @@ def _when(value: object) -> str:
     return "unknown" if is_missing(value) else f"{pd.Timestamp(value):%Y-%m-%d %H:%M} UTC"
 
 
+def segments_and_outliers(summary: pd.DataFrame) -> str:
+    """The segments counted without the outliers, as the build summary and the publish audit
+    count them, and the outliers beside them: "6 segments and 109 outliers"."""
+    is_noise = summary.get("naming_basis", pd.Series(index=summary.index, dtype=object)) == "noise"
+    outliers = int(summary.loc[is_noise, "customers"].sum())
+    segments = counted(int((~is_noise).sum()), "segment")
+    return segments + (f" and {counted(outliers, 'outlier')}" if is_noise.any() else "")
+
+
 def report_header(data: ReportData) -> str:
     """What the figures are about: how many, as of when, from which data, built when."""
     as_of = data.diagnostics.get("as_of_date")
-    segments = len(data.summary)
     lines = [
-        f"{counted(data.customers, 'customer')} in {counted(segments, 'segment')}"
+        f"{counted(data.customers, 'customer')} in {segments_and_outliers(data.summary)}"
         + ("" if is_missing(as_of) else f", as of {pd.Timestamp(as_of):%Y-%m-%d}")
         + ".",
         f"Data: {data.build.get('raw_data_path', 'unknown')}"

@@ -438,7 +438,7 @@ def _gate_counts(counts: dict[str, int]) -> str:
 
 
 def _gate_status(result: DbtResult, source: str) -> str:
-    prefix = f"test.customer_segmentation.reject_share_below_limit_base_raw__{source}_"
+    prefix = f"test.customer_segmentation.data_quality_gate_{source}."
     [status] = [r["status"] for r in result.run_results() if r["unique_id"].startswith(prefix)]
     return status
 
@@ -549,6 +549,19 @@ def test_reject_share_above_half_the_limit_warns_with_counts_per_reason(
     assert _gate_status(quarantine.result, "transactions") == "warn"
 
 
+def test_the_summary_explains_the_gate_warning_dbt_counts(quarantine: Quarantine) -> None:
+    """The summary counts the warnings dbt's closing lines count, and says what they are:
+    the gate's counts, sample values and the fix."""
+    output = quarantine.result.output
+    summary = output[output.index("Build summary:") : output.index("Completed with")]
+    warned = sum(r["status"] == "warn" for r in quarantine.result.run_results())
+    assert warned >= 1
+    assert f"warnings: {warned} (as dbt counts them below):" in summary, summary
+    assert f"WARN={warned} " in output.splitlines()[-1], output[-2000:]
+    gate = summary[summary.index("- Data-quality gate, source 'transactions'") :]
+    assert "rows, e.g. " in gate and "fix: " in gate, summary
+
+
 def test_reject_share_below_half_the_limit_passes_silently(
     quarantine: Quarantine, raw_sample: RawSample
 ) -> None:
@@ -572,7 +585,8 @@ def test_reject_share_above_the_limit_fails_with_counts_per_reason(
     assert "source 'transactions': " in result.output
     assert counts in result.output, result.output[-3000:]
     assert "Traceback" not in result.output
-    assert _gate_status(result, "transactions") == "fail"
+    # The gate stops the build itself, so its message, not a row count, ends the output.
+    assert _gate_status(result, "transactions") == "error"
 
 
 # File-level defects that the contract allows: the build must read them like clean files.

@@ -2,10 +2,10 @@
 one sentence naming the file, the line and what to do when they do not.
 
 Three failing staging builds hold two unreadable files each (each source fails
-on its own); two passing builds read the common variants through the vars
-(semicolon-delimited latin-1 gzip files together, and tab-delimited files)
-and must stage every raw row, non-ASCII text intact. (A warehouse file held
-by another process: test_run_faults.py.)
+on its own); three passing builds read the variants the README names through
+the vars (semicolon-delimited latin-1 gzip files together, tab-delimited
+files, pipe-delimited UTF-16 files) and must stage every raw row, non-ASCII
+text intact. (A warehouse file held by another process: test_run_faults.py.)
 """
 
 from __future__ import annotations
@@ -210,7 +210,12 @@ def tab_delimited(raw_sample: RawSample, tmp_path_factory: pytest.TempPathFactor
     return _build_variant(raw_sample, tmp_path_factory.mktemp("tab"), "\t", "utf-8", False)
 
 
-@pytest.mark.parametrize("variant", ["semicolon_latin1_gzip", "tab_delimited"])
+@pytest.fixture(scope="module")
+def pipe_utf16(raw_sample: RawSample, tmp_path_factory: pytest.TempPathFactory):
+    return _build_variant(raw_sample, tmp_path_factory.mktemp("pipe_utf16"), "|", "utf-16", False)
+
+
+@pytest.mark.parametrize("variant", ["semicolon_latin1_gzip", "tab_delimited", "pipe_utf16"])
 def test_a_supported_variant_stages_every_row_with_its_text(
     request: pytest.FixtureRequest, variant: str
 ) -> None:

@@ -91,6 +91,7 @@ def _synthetic_data() -> report_data.ReportData:
             "marketing_action": ["Reward loyalty.", "Win back.", "Review by hand."],
             "stability": [0.95, 0.6, 0.8],
             "is_stable": [True, False, True],
+            "naming_basis": ["rule", "descriptive", "noise"],
         }
     )
     z_scores = {
@@ -298,7 +299,8 @@ def test_command_line_reports_a_database_without_marts_in_one_line(tmp_path: Pat
 def test_header_names_as_of_date_data_source_currency_and_build_time() -> None:
     page = report_page.render_html(_synthetic_data())
     header = page.split("<h1>")[1].split('<div class="part"')[0]
-    assert "100 customers in 3 segments, as of 2026-06-30." in header
+    # Segments counted without the outliers, as the build summary and the publish audit do.
+    assert "100 customers in 2 segments and 10 outliers, as of 2026-06-30." in header
     assert "Data: /data/acme (parquet); amounts in GBP. Built 2026-07-01 06:05 UTC." in header
 
 

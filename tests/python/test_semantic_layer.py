@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import PipelineBuild
 from dbt_project_runner import PROJECT_DIR
 
@@ -94,3 +96,23 @@ def test_outlier_customers_are_the_noise_segment(by_segment) -> None:
     for segment, (customers, *_, cluster_id) in summary.items():
         expected = customers if cluster_id == -1 else 0
         assert int(metric_rows[segment]["outlier_customers"]) == expected, segment
+
+
+def test_the_readme_examples_and_saved_queries_come_sorted_and_readable() -> None:
+    """MetricFlow returns rows in no set order and prints large figures as 1.5519e+06:
+    each example a user copies sorts (--order, or a saved query with order_by) and fixes
+    its decimals."""
+    readme = (PROJECT_DIR / "README.md").read_text()
+    commands = re.findall(r"\.venv/bin/mf query(?:[^\n]*\\\n)*[^\n]*", readme)
+    assert commands, "the README's mf examples moved"
+    semantic = yaml.safe_load(
+        (PROJECT_DIR / "models" / "semantic" / "_semantic__models.yml").read_text()
+    )
+    sorted_queries = {
+        query["name"] for query in semantic["saved_queries"] if query["query_params"]["order_by"]
+    }
+    assert sorted_queries == {query["name"] for query in semantic["saved_queries"]}
+    for command in commands:
+        saved = re.search(r"--saved-query (\w+)", command)
+        assert "--order " in command or (saved and saved[1] in sorted_queries), command
+        assert "--decimals " in command, command

@@ -2,12 +2,15 @@
 
 All bad settings go into one invocation against a copy of the shared pipeline
 build: the on-run-start check must name each var with its value and what is
-allowed, build nothing, and leave the published `current` as it was. Every
-other var gets a value that would run as SQL of its own if a model pasted it in
-unchecked: each must be refused by name too. The texts a var may hold freely
-are quoted where SQL reads them, and built with SQL, quotes and braces in them
-by test_hostile_input.py. Every rule's own out-of-range values, and that every
-var has a rule, are in test_var_rules.py.
+allowed, each var set under a name the project does not know (in --vars, and
+in the dbt_project.yml of a copy of the project) with the name meant, and
+each min/max pair that contradicts itself; it must build nothing and leave
+the published `current` as it was. Every other var gets a value that would run
+as SQL of its own if a model pasted it in unchecked: each must be refused by
+name too. The texts a var may hold freely are quoted where SQL reads them, and
+built with SQL, quotes and braces in them by test_hostile_input.py. Every
+rule's own out-of-range values, and that every var has a rule, are in
+test_var_rules.py.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import PipelineBuild
 from dbt_project_runner import PROJECT_DIR, DbtResult, run_dbt
 
@@ -54,6 +58,30 @@ BAD_SETTINGS = {
 # Any other var given this is refused by name: only a var checked against its rule
 # (a number, a date, a choice, a pattern) or quoted by the SQL that reads it is safe.
 SQL_PAYLOAD = "0); create table injected as select 1; --"
+# Misspelt var names -> where they are set, and the name the message must offer.
+UNKNOWN_VARS = {
+    "dbscan_epss": ("--vars", "dbscan_eps"),
+    "min_age": ("--vars", "min_customer_age"),
+    "max_rejct_share": ("dbt_project.yml", "max_reject_share"),
+}
+# Pairs set the wrong way round (each value fine on its own).
+REVERSED_PAIRS = {"min_credit_score": 800, "max_credit_score": 400}
+# What dbt needs to parse the project; the copy differs in dbt_project.yml only.
+PROJECT_PARTS = ("models", "macros", "seeds", "tests", "analyses", "segmentation", "docs")
+
+
+def _project_with_misspelt_var(root: Path) -> Path:
+    """A copy of the project (links, but for dbt_project.yml) that sets the misspelt
+    dbt_project.yml vars of UNKNOWN_VARS."""
+    root.mkdir()
+    for part in PROJECT_PARTS:
+        (root / part).symlink_to(PROJECT_DIR / part)
+    project = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())
+    for name, (where, _) in UNKNOWN_VARS.items():
+        if where == "dbt_project.yml":
+            project["vars"][name] = 0.1
+    (root / "dbt_project.yml").write_text(yaml.safe_dump(project, sort_keys=False))
+    return root
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +94,11 @@ def bad_settings(
     shutil.copytree(pipeline_build.workdir / "published", workdir / "published", symlinks=True)
     dbt_vars = {name: SQL_PAYLOAD for name in _ruled_vars()}
     dbt_vars |= {name: value for name, (value, _) in BAD_SETTINGS.items()}
-    return run_dbt(workdir, ["build", "--exclude", "resource_type:unit_test"], dbt_vars), workdir
+    dbt_vars |= {name: 1 for name, (where, _) in UNKNOWN_VARS.items() if where == "--vars"}
+    dbt_vars |= REVERSED_PAIRS
+    project = _project_with_misspelt_var(workdir.parent / "project")
+    args = ["build", "--exclude", "resource_type:unit_test"]
+    return run_dbt(workdir, args, dbt_vars, project_dir=project), workdir
 
 
 def _ruled_vars() -> list[str]:
@@ -75,8 +107,9 @@ def _ruled_vars() -> list[str]:
     return re.findall(r"\{'var': '([a-z0-9_]+)'", rules)
 
 
-def _message_line(result: DbtResult, var: str) -> str:
-    lines = [line for line in result.output.splitlines() if f"- var {var} is " in line]
+def _message_line(result: DbtResult, var: str, start: str = "") -> str:
+    start = start or f"- var {var} is "
+    lines = [line for line in result.output.splitlines() if start in line]
     assert len(lines) == 1, f"var {var} not named once in:\n{result.output[-4000:]}"
     return lines[0]
 
@@ -90,7 +123,7 @@ def test_a_bad_var_is_named_with_its_value_and_what_is_allowed(bad_settings, var
     assert allowed in line, line
 
 
-@pytest.mark.parametrize("var", sorted(set(_ruled_vars()) - set(BAD_SETTINGS)))
+@pytest.mark.parametrize("var", sorted(set(_ruled_vars()) - set(BAD_SETTINGS) - set(REVERSED_PAIRS)))
 def test_sql_in_a_var_is_refused_by_name(bad_settings, var: str) -> None:
     result, _ = bad_settings
     assert f"- var {var} is {json.dumps(SQL_PAYLOAD)} (" in _message_line(result, var)
@@ -117,6 +150,21 @@ def test_an_unknown_feature_lists_the_features_that_exist(bad_settings) -> None:
     assert "unknown: frequncy" in line
     for feature in ("recency_days", "frequency", "monetary", "credit_utilisation"):
         assert re.search(rf"\b{feature}\b", line.split("customer_features:")[1]), feature
+
+
+@pytest.mark.parametrize("name", sorted(UNKNOWN_VARS))
+def test_an_unknown_var_is_named_with_where_it_is_set_and_the_var_meant(bad_settings, name):
+    result, _ = bad_settings
+    where, meant = UNKNOWN_VARS[name]
+    line = _message_line(result, name, f"- var {name} (in ")
+    assert f"- var {name} (in {where}) is not a var of this project" in line, line
+    assert f"did you mean {meant}?" in line, line
+
+
+def test_a_min_above_its_max_is_named_with_both_values(bad_settings) -> None:
+    result, _ = bad_settings
+    line = _message_line(result, "min_credit_score", "- vars min_credit_score (")
+    assert "- vars min_credit_score (800) and max_credit_score (400) contradict" in line, line
 
 
 def test_bad_settings_stop_the_build_before_any_work_and_keep_current(

@@ -257,7 +257,8 @@ def _assert_clean_failure(result: DbtResult, *expected: str) -> None:
 
 
 def test_missing_file_and_column_fail_naming_both(tmp_path):
-    """One run covers both: the two base models are independent, so each reports."""
+    """One run covers all three: the base models are independent, so each reports; a
+    required column the file has under another name is named with the fix."""
     raw_dir = tmp_path / "raw"
     _header_only_files(raw_dir)
     _write_csv(
@@ -266,6 +267,8 @@ def test_missing_file_and_column_fail_naming_both(tmp_path):
         [["T1", "C1", "2024-01-01", "1", "books", "web", "card"]],
     )
     (raw_dir / "demographics.csv").unlink()
+    renamed = ["Snapshot_Dt" if c == "snapshot_date" else c for c in CREDIT_HEADER]
+    _write_csv(raw_dir / "credit_profiles.csv", renamed, [])
     result = run_dbt(tmp_path / "dbt", RUN_STAGING, {"raw_data_path": str(raw_dir)})
     _assert_clean_failure(
         result,
@@ -273,6 +276,8 @@ def test_missing_file_and_column_fail_naming_both(tmp_path):
         " column(s): amount.",
         f"Raw file missing for source 'demographics': no file matches"
         f" '{raw_dir / 'demographics.csv'}'",
+        "(source 'credit_profiles') lacks required column(s): snapshot_date.",
+        "Column Snapshot_Dt is likely snapshot_date: rename it.",
     )
 
 
@@ -301,8 +306,8 @@ def test_defect_share_above_limit_fails_the_build_with_counts(tmp_path):
     assert not result.ok
     assert "missing_customer_id=1, non_numeric_amount=1" in result.output, result.output
     assert any(
-        r["unique_id"].startswith("test.customer_segmentation.reject_share_below_limit")
-        and r["status"] == "fail"
+        r["unique_id"].startswith("test.customer_segmentation.data_quality_gate_transactions.")
+        and r["status"] == "error"
         for r in result.run_results()
     ), json.dumps(result.run_results(), default=str)[:2000]
 

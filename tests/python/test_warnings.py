@@ -1,9 +1,9 @@
 """The clustering's warnings last: in dbt's log, in the build's output and summary, and in
-clustering_diagnostics.warnings.
+clustering_diagnostics.warnings; dbt counts them, and the summary counts as dbt does.
 
-The end-to-end case reruns the Python model on a copy of the shared pipeline
-build whose customer_features lost every credit utilisation, so clustering
-leaves that feature out with a warning.
+The end-to-end case rebuilds the Python model and the diagnostics (with their
+tests) on a copy of the shared pipeline build whose customer_features lost
+every credit utilisation, so clustering leaves that feature out with a warning.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def warned(pipeline_build: PipelineBuild, tmp_path_factory: pytest.TempPathFacto
         con.execute("update customer_features set credit_utilisation = null")
     result = run_dbt(
         workdir,
-        ["run", "--select", "customer_clusters_dbscan", "clustering_diagnostics"],
+        ["build", "--select", "customer_clusters_dbscan", "clustering_diagnostics"],
         {"raw_data_path": str(pipeline_build.raw)},
     )
     assert result.ok, result.output[-3000:]
@@ -57,5 +57,14 @@ def test_a_clustering_warning_reaches_dbt_log_and_the_summary(warned) -> None:
     result, workdir = warned
     assert WARNING in (workdir / "logs" / "dbt.log").read_text()
     summary = result.output[result.output.index("Build summary:") :]
-    assert f"warnings: {WARNING}" in summary
+    assert f"- clustering: {WARNING}" in summary
     assert f"WARNING:{LOGGER_NAME}" not in result.output, "no raw stderr copy"
+
+
+def test_the_summary_counts_the_warnings_dbt_counts(warned) -> None:
+    """dbt's closing lines and the summary above them give the same number of warnings."""
+    result, _ = warned
+    summary = result.output[result.output.index("Build summary:") :]
+    assert "warnings: 1 (as dbt counts them below):" in summary, summary
+    assert "WARN=1 " in result.output.splitlines()[-1], result.output[-2000:]
+    assert "Warning in test assert_clustering_has_no_warnings" in result.output
