@@ -38,6 +38,8 @@ VALUES: dict[str, object] = {
     "max_credit_score": 900,
     "max_reject_share": 0.1,  # README
     "customer_id_normalization": ["lower"],  # docs/dirty-data.md
+    "id_null_markers": ["NULL", "N/A", "#N/A"],
+    "raw_data_allow_remote": True,
     "engagement_window_months": 6,
     "cluster_features": [
         "recency_days",
@@ -51,6 +53,8 @@ VALUES: dict[str, object] = {
     "feature_max_rank_correlation": 0.8,
     "feature_min_primary": 3,
     "feature_flag_zero_share": 0.7,
+    "feature_heap_min_share": 0.01,
+    "feature_discrete_share": 0.4,
     "dbscan_eps": 0.8,
     "dbscan_min_samples": 5,
     # Below the sample's customers: DBSCAN fits on a sample, the rest join their core point.
@@ -69,6 +73,7 @@ VALUES: dict[str, object] = {
     "segment_stability_rows": 200,
     "segment_stable_jaccard": 0.8,
     "segment_name_descriptors": 1,
+    "segment_material_z": 0.3,
     "segment_borrower_min_share": 0.6,
     "segment_stat_decimals": 4,
     "segment_zscore_winsor_quantile": 0.05,
