@@ -4,14 +4,15 @@ cluster_profiles as (
     select * from {{ ref('int_segments__cluster_profiles') }}
 ),
 
-cluster_names as (
-    select * from {{ ref('int_segments__cluster_names') }}
+segment_names as (
+    select * from {{ ref('int_segments__segment_names') }}
 ),
 
 final as (
     select
-        cluster_names.segment_name,
-        cluster_names.base_segment_name,
+        segment_names.segment_name,
+        segment_names.base_segment_name,
+        segment_names.segment_key,
         cluster_profiles.cluster_id,
         cluster_profiles.cluster_customers,
         cluster_profiles.cluster_share,
@@ -23,8 +24,8 @@ final as (
         cluster_profiles.population_median,
         cluster_profiles.z_score
     from cluster_profiles
-    inner join cluster_names
-        on cluster_profiles.cluster_id = cluster_names.cluster_id
+    inner join segment_names
+        on cluster_profiles.cluster_id = segment_names.cluster_id
 )
 
 select * from final
