@@ -123,6 +123,8 @@
                 ~ 'create table ' ~ target ~ ' as select * from read_parquet('
                 ~ sql_string(backup) ~ ')'
             ) -%}
+            {#- dbt listed the warehouse's tables before this hook: tell it of this one. -#}
+            {%- do adapter.cache_added(target.incorporate(type='table')) -%}
             {%- do log('Restored ' ~ node.alias ~ ' from ' ~ backup
                 ~ ' (the warehouse had no copy of it)', info=true) -%}
         {%- endif -%}
@@ -147,4 +149,53 @@
             {%- endfor %}
         where false
     {%- endif -%}
+{%- endmacro %}
+
+
+{% macro set_persistent_tables() -%}
+    {#-
+        publish_marts' pre-hook: hands the model the persistent tables to copy
+        into the version, as a JSON object of name to relation (a Python model
+        cannot read dbt's graph).
+    -#}
+    {%- set tables = {} -%}
+    {%- for node in persistent_nodes() -%}
+        {%- do tables.update({node.alias: api.Relation.create(
+            database=node.database, schema=node.schema, identifier=node.alias
+        ) | string}) -%}
+    {%- endfor -%}
+    set variable publish_persistent_tables = {{ sql_string(tojson(tables)) }}
+{%- endmacro %}
+
+
+{% macro refuse_unrecorded_publish() -%}
+    {#-
+        publish_marts' pre-hook, after refuse_failed_publish: stops a publish of
+        marts that history does not hold. `dbt run` runs no snapshots, so it
+        would publish a build whose history marts still end at the build
+        before; `dbt build` records the build first.
+    -#}
+    {%- set recorded = graph_relation('snapshot.customer_segmentation.segment_memberships_snapshot') -%}
+    {%- if is_empty_build() -%}
+        {{- return('select 1') -}}
+    {%- endif -%}
+    select error(
+        'Publish refused, BI keeps the version published before: history does not hold this'
+        || ' build (' || count(*) || ' customers of customer_segments differ from what it'
+        || ' recorded); the snapshots record it: run `dbt build`, or `dbt snapshot` then'
+        || ' `dbt run --select publish_marts`.'
+    )
+    from {{ ref('customer_segments') }} as customer_segments
+    {%- if recorded is none %}
+    where true
+    {%- else %}
+    full outer join (
+        select customer_id, segment_key
+        from {{ recorded }}
+        where dbt_valid_to is null and data_set = {{ sql_string(data_set()) }}
+    ) as recorded
+        on customer_segments.customer_id = recorded.customer_id
+    where customer_segments.segment_key is distinct from recorded.segment_key
+    {%- endif %}
+    having count(*) > 0
 {%- endmacro %}

@@ -6,17 +6,13 @@ customer_clusters as (
     select * from {{ ref('customer_clusters') }}
 ),
 
-memberships as (
-    select * from {{ ref('stg_history__segment_memberships') }}
-),
-
--- The last recorded build of this data set; its outliers are no segment to match.
+-- The build before this one; its outliers are no segment to match.
 previous_members as (
     select
         customer_id,
         segment_key
-    from memberships
-    where is_current and segment_key != {{ outlier_segment_key() }}
+    from {{ ref('int_segments__previous_members') }}
+    where segment_key != {{ outlier_segment_key() }}
 ),
 
 clustered_previous_members as (

@@ -8,8 +8,21 @@ segment_keys as (
     select * from {{ ref('int_segments__segment_keys') }}
 ),
 
-previous_segments as (
+segment_builds as (
     select * from {{ ref('stg_history__segment_builds') }}
+),
+
+published_builds as (
+    select * from {{ ref('stg_history__published_builds') }}
+),
+
+-- The segments of the build before this one.
+previous_segments as (
+    select segment_builds.*
+    from segment_builds
+    inner join published_builds
+        on segment_builds.as_of_date = published_builds.as_of_date
+    where published_builds.is_previous
 ),
 
 rule_matches as (
@@ -42,7 +55,6 @@ candidates as (
         on segment_keys.segment_key = previous_segments.segment_key
     where
         segment_keys.key_status = 'survived'
-        and previous_segments.is_latest_build
         and previous_segments.segment_name = previous_segments.base_segment_name
         and previous_segments.naming_basis in ('rule', 'descriptive')
 ),

@@ -1,7 +1,7 @@
 with
 
-memberships as (
-    select * from {{ ref('stg_history__segment_memberships') }}
+previous_members as (
+    select * from {{ ref('int_segments__previous_members') }}
 ),
 
 cluster_overlaps as (
@@ -14,8 +14,8 @@ segment_keys as (
 
 previous_keys as (
     select distinct segment_key
-    from memberships
-    where is_current and segment_key != {{ outlier_segment_key() }}
+    from previous_members
+    where segment_key != {{ outlier_segment_key() }}
 ),
 
 -- The new cluster that holds the largest part of each previous segment's customers.

@@ -10,6 +10,18 @@ published_builds as (
     }) }}
 ),
 
+as_of as (
+    select * from {{ ref('stg_raw__as_of_date') }}
+),
+
+builds as (
+    select *
+    from published_builds
+    where
+        dbt_valid_to is null
+        and data_set = {{ sql_string(data_set()) }}
+),
+
 final as (
     select
         as_of_date,
@@ -18,11 +30,16 @@ final as (
         customers,
         segments,
         outlier_share,
-        row_number() over (order by as_of_date desc) = 1 as is_latest
-    from published_builds
-    where
-        dbt_valid_to is null
-        and data_set = {{ sql_string(data_set()) }}
+        as_of_date = max(as_of_date) over () as is_latest,
+        -- The build a build as of this date follows; a rebuild of the same date replaces
+        -- that date's build rather than following it.
+        coalesce(
+            as_of_date = max(as_of_date) filter (
+                where as_of_date < (select as_of.as_of_date from as_of)
+            ) over (),
+            false
+        ) as is_previous
+    from builds
 )
 
 select * from final

@@ -21,8 +21,7 @@ final as (
         naming_basis,
         matched_rule_priority,
         name_descriptors,
-        customers,
-        as_of_date = max(as_of_date) over () as is_latest_build
+        customers
     from segment_builds
     where
         dbt_valid_to is null

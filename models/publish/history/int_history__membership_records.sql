@@ -1,0 +1,36 @@
+{%- set columns = ['data_set', 'customer_id', 'segment_key', 'build_id'] %}
+-- depends_on: {{ ref('published_builds_snapshot') }}
+
+with
+
+customer_segments as (
+    select * from {{ ref('customer_segments') }}
+),
+
+build_metadata as (
+    select * from {{ ref('build_metadata') }}
+),
+
+this_build as (
+    select
+        cast({{ sql_string(data_set()) }} as varchar) as data_set,
+        customer_segments.customer_id,
+        customer_segments.segment_key,
+        build_metadata.dbt_invocation_id as build_id
+    from customer_segments
+    cross join build_metadata
+),
+
+recorded as (
+    {{ recorded_history(
+        'segment_memberships_snapshot', columns, 'data_set = ' ~ sql_string(data_set())
+    ) }}
+),
+
+final as (
+    select {{ columns | join(', ') }} from this_build
+    union all
+    select * from recorded
+)
+
+select * from final
