@@ -1,0 +1,106 @@
+-- Segment keys name one segment for its whole life: a key that survived was in the build
+-- before (and carries itself on); a key starts as emerged, split or outliers; a key
+-- never comes back after it ended; a new key is numbered above every key its data set
+-- gave before, so none is ever reused.
+with
+
+segment_history as (
+    select * from {{ ref('segment_history') }}
+),
+
+published_builds as (
+    select * from {{ ref('published_builds') }}
+),
+
+rows_with_builds as (
+    select
+        segment_history.*,
+        published_builds.previous_as_of_date,
+        segment_history.key_status not in ('absorbed', 'disappeared') as is_present
+    from segment_history
+    inner join published_builds
+        on
+            segment_history.data_set = published_builds.data_set
+            and segment_history.as_of_date = published_builds.as_of_date
+),
+
+survivors_without_past as (
+    select
+        now.data_set,
+        now.as_of_date,
+        now.segment_key,
+        'survived without being in the build before, or not carrying itself on' as problem
+    from rows_with_builds as now
+    left join rows_with_builds as before
+        on
+            now.data_set = before.data_set
+            and now.previous_as_of_date = before.as_of_date
+            and now.segment_key = before.segment_key
+            and before.is_present
+    where
+        now.key_status = 'survived'
+        and (before.segment_key is null or now.related_segment_key != now.segment_key)
+),
+
+first_rows as (
+    select *
+    from rows_with_builds
+    qualify row_number() over (
+        partition by data_set, segment_key order by as_of_date
+    ) = 1
+),
+
+bad_starts as (
+    select
+        data_set,
+        as_of_date,
+        segment_key,
+        'starts as ' || key_status as problem
+    from first_rows
+    where key_status not in ('emerged', 'split', 'outliers')
+),
+
+returns as (
+    select
+        later.data_set,
+        later.as_of_date,
+        later.segment_key,
+        'back after it ended on ' || ended.as_of_date as problem
+    from rows_with_builds as later
+    inner join rows_with_builds as ended
+        on
+            later.data_set = ended.data_set
+            and later.segment_key = ended.segment_key
+            and later.as_of_date > ended.as_of_date
+    where not ended.is_present
+),
+
+reused_keys as (
+    select
+        new_keys.data_set,
+        new_keys.as_of_date,
+        new_keys.segment_key,
+        'a new key not above the keys given before it' as problem
+    from first_rows as new_keys
+    inner join rows_with_builds as earlier
+        on
+            new_keys.data_set = earlier.data_set
+            and earlier.as_of_date < new_keys.as_of_date
+    where new_keys.segment_key != {{ outlier_segment_key() }}
+    group by all
+    having
+        {{ segment_key_number('new_keys.segment_key') }}
+        <= max({{ segment_key_number('earlier.segment_key') }})
+),
+
+final as (
+    select * from survivors_without_past
+    union all
+    select * from bad_starts
+    union all
+    select * from returns
+    union all
+    select * from reused_keys
+)
+
+select * from final
