@@ -94,7 +94,7 @@
             ~ " count(changes.customer_id) filter (where changes.change = 'left') as left_ from "
             ~ summary_relation('published_builds') ~ ' as builds left join '
             ~ summary_relation('segment_membership_changes') ~ ' as changes'
-            ~ ' on builds.data_set = changes.data_set and builds.as_of_date = changes.as_of_date'
+            ~ ' on builds.data_set = changes.data_set and builds.recorded_at = changes.recorded_at'
             ~ ' where builds.is_latest and builds.data_set = ' ~ sql_string(data_set())
             ~ ' group by all'
         ).rows -%}

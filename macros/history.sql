@@ -36,29 +36,31 @@
 {%- endmacro %}
 
 
-{% macro recorded_history(snapshot_name, columns, this_partition) -%}
+{% macro history_input(snapshot_name, columns, replaced='false') -%}
     {#-
-        The rows of snapshot `snapshot_name` that this build leaves alone: its
-        currently valid rows outside `this_partition` (SQL over its columns: the
-        data set, or the data set and as-of date, this build records), in
-        `columns`. A snapshot's input is this build's rows plus these, so its
-        hard_deletes: invalidate closes only rows this build replaces, never
-        another data set's or another build's. Reads the caller's CTE
-        `this_build` for the columns' types while the snapshot does not exist.
-        Under `dbt build --empty` this build's rows are empty: then every valid
-        row is handed back and the snapshot changes nothing.
+        What a history snapshot is handed: this build's rows (the caller's CTE
+        `this_build`) when it is a new build (the caller's CTE `build`, from
+        int_history__this_build), and every currently valid row of the snapshot
+        it does not replace (`replaced`, SQL over the snapshot's columns: the
+        memberships of this build's data set; nothing for a per-build snapshot,
+        whose new build only adds rows). So `hard_deletes: invalidate` closes
+        only rows this build replaces, never another data set's or another
+        build's. When the build is no new build (the same as the last recorded
+        one), and under `dbt build --empty` (its refs are empty), every valid row
+        is handed back and the snapshot changes nothing.
     -#}
     {%- set relation = graph_relation('snapshot.customer_segmentation.' ~ snapshot_name) -%}
-    {%- if relation is none -%}
-        select {{ columns | join(', ') }} from this_build where false
-    {%- else -%}
-        select {{ columns | join(', ') }}
-        from {{ relation }}
-        where
-            dbt_valid_to is null
-            {%- if not is_empty_build() %}
-                and not ({{ this_partition }})
-            {%- endif %}
+    {%- set is_new_build = '(select coalesce(any_value(build.is_new_build), false) from build)' -%}
+    select {{ columns | join(', ') }}
+    from this_build
+    where {{ is_new_build }}
+    {%- if relation is not none %}
+    union all
+    select {{ columns | join(', ') }}
+    from {{ relation }}
+    where
+        dbt_valid_to is null
+        and not ({{ is_new_build }} and ({{ replaced }}))
     {%- endif -%}
 {%- endmacro %}
 
@@ -66,18 +68,20 @@
 {% macro duckdb__snapshot_get_time() -%}
     {#-
         The stamp of every snapshot row this build writes (dbt_valid_from,
-        dbt_valid_to, dbt_updated_at): the build's as-of date, so a customer's
-        membership reads "valid from the build as of 2026-05-01", a rebuild of
-        the same files stamps (and changes) nothing, and history is in
-        business time whenever the build runs. Overrides dbt-duckdb's
-        current_timestamp; only this project's snapshots call it.
+        dbt_valid_to, dbt_updated_at): the build's place in history
+        (int_history__this_build.recorded_at), its as-of date rather than the
+        wall clock, so a customer's membership reads "valid from the build as of
+        2026-05-01", history is in business time whenever the build runs, and a
+        rebuild of the same files stamps (and changes) nothing. Overrides
+        dbt-duckdb's current_timestamp; only this project's snapshots call it.
     -#}
-    {%- set as_of_date = none -%}
-    {%- set relation = graph_relation('model.customer_segmentation.stg_raw__as_of_date') -%}
+    {%- set recorded_at = none -%}
+    {%- set relation = graph_relation('model.customer_segmentation.int_history__this_build') -%}
     {%- if relation is not none -%}
-        {%- set as_of_date = run_query('select as_of_date from ' ~ relation).columns[0].values()[0] -%}
+        {%- set rows = run_query('select recorded_at from ' ~ relation).columns[0].values() -%}
+        {%- set recorded_at = rows[0] if rows | length > 0 else none -%}
     {%- endif -%}
-    cast({{ 'null' if as_of_date is none else sql_string(as_of_date) }} as timestamp)
+    cast({{ 'null' if recorded_at is none else sql_string(recorded_at) }} as timestamp)
 {%- endmacro %}
 
 

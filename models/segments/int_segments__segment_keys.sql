@@ -18,10 +18,6 @@ memberships as (
     select * from {{ ref('stg_history__segment_memberships') }}
 ),
 
-as_of as (
-    select * from {{ ref('stg_raw__as_of_date') }}
-),
-
 cluster_sizes as (
     select
         cluster_id,
@@ -30,12 +26,10 @@ cluster_sizes as (
     group by cluster_id
 ),
 
--- Every key the data set gave before this as-of date, so a new segment never takes an
--- old one's, and a rebuild of the same date gives the keys it gave before.
+-- Every key the data set ever gave, so a new segment never takes an old one's.
 keys_given as (
     select coalesce(max({{ segment_key_number('segment_key') }}), 0) as last_key_number
     from memberships
-    where valid_from_date < (select as_of.as_of_date from as_of)
 ),
 
 -- An unmatched cluster holding at least var segment_key_min_overlap of a previous

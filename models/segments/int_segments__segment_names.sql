@@ -16,13 +16,13 @@ published_builds as (
     select * from {{ ref('stg_history__published_builds') }}
 ),
 
--- The segments of the build before this one.
+-- The segments of the last recorded build.
 previous_segments as (
     select segment_builds.*
     from segment_builds
     inner join published_builds
-        on segment_builds.as_of_date = published_builds.as_of_date
-    where published_builds.is_previous
+        on segment_builds.recorded_at = published_builds.recorded_at
+    where published_builds.is_latest
 ),
 
 rule_matches as (

@@ -1,6 +1,7 @@
 -- Once recorded, history holds this build exactly: the current memberships of its data
 -- set are customer_segments' keys, its segment_history rows are segment_summary's sizes
--- and revenue, and it is the data set's latest build in published_builds.
+-- and revenue, and it is the data set's latest build in published_builds. An --empty
+-- build records nothing, so it holds nothing to compare.
 with
 
 customer_segments as (
@@ -55,7 +56,7 @@ segment_problems as (
         inner join latest_build
             on
                 segment_history.data_set = latest_build.data_set
-                and segment_history.as_of_date = latest_build.as_of_date
+                and segment_history.recorded_at = latest_build.recorded_at
         where segment_history.customers > 0
     ) as recorded
         on segment_summary.segment_key = recorded.segment_key
@@ -86,3 +87,4 @@ final as (
 )
 
 select * from final
+{% if is_empty_build() %}where false{% endif %}

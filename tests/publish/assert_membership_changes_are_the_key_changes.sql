@@ -1,7 +1,7 @@
 -- segment_membership_changes holds exactly the customers whose segment key changed at
--- each recorded build: read independently from the membership history as valid on the
--- build's as-of date and on the previous build's (nothing before a data set's first
--- build), each customer whose key differs enters its new key and leaves its old one.
+-- each recorded build: read independently from the membership history as valid at the
+-- build's stamp and at the previous build's (nothing before a data set's first build),
+-- each customer whose key differs enters its new key and leaves its old one.
 with
 
 changes as (
@@ -17,43 +17,43 @@ memberships as (
         data_set,
         customer_id,
         segment_key,
-        cast(dbt_valid_from as date) as valid_from_date,
-        cast(dbt_valid_to as date) as valid_to_date
+        dbt_valid_from,
+        dbt_valid_to
     from {{ ref('segment_memberships_snapshot') }}
 ),
 
 members_at as (
     select
         builds.data_set,
-        builds.as_of_date,
+        builds.recorded_at,
         memberships.customer_id,
         memberships.segment_key
     from builds
     inner join memberships
         on
             builds.data_set = memberships.data_set
-            and memberships.valid_from_date <= builds.as_of_date
-            and coalesce(memberships.valid_to_date > builds.as_of_date, true)
+            and memberships.dbt_valid_from <= builds.recorded_at
+            and coalesce(memberships.dbt_valid_to > builds.recorded_at, true)
 ),
 
 -- Each build's members beside the members of the build before it (none for a first build).
 members_before as (
     select
         builds.data_set,
-        builds.as_of_date,
+        builds.recorded_at,
         members_at.customer_id,
         members_at.segment_key
     from builds
     inner join members_at
         on
             builds.data_set = members_at.data_set
-            and builds.previous_as_of_date = members_at.as_of_date
+            and builds.previous_recorded_at = members_at.recorded_at
 ),
 
 keys_then_and_now as (
     select
         coalesce(now.data_set, then_.data_set) as data_set,
-        coalesce(now.as_of_date, then_.as_of_date) as as_of_date,
+        coalesce(now.recorded_at, then_.recorded_at) as recorded_at,
         coalesce(now.customer_id, then_.customer_id) as customer_id,
         then_.segment_key as key_then,
         now.segment_key as key_now
@@ -61,14 +61,14 @@ keys_then_and_now as (
     full outer join members_before as then_
         on
             now.data_set = then_.data_set
-            and now.as_of_date = then_.as_of_date
+            and now.recorded_at = then_.recorded_at
             and now.customer_id = then_.customer_id
 ),
 
 expected as (
     select
         data_set,
-        as_of_date,
+        recorded_at,
         customer_id,
         key_now as segment_key,
         'entered' as change,
@@ -78,7 +78,7 @@ expected as (
     union all
     select
         data_set,
-        as_of_date,
+        recorded_at,
         customer_id,
         key_then as segment_key,
         'left' as change,
@@ -90,7 +90,7 @@ expected as (
 final as (
     select
         coalesce(changes.data_set, expected.data_set) as data_set,
-        coalesce(changes.as_of_date, expected.as_of_date) as as_of_date,
+        coalesce(changes.recorded_at, expected.recorded_at) as recorded_at,
         coalesce(changes.customer_id, expected.customer_id) as customer_id,
         case
             when changes.customer_id is null then 'missing change'
@@ -101,7 +101,7 @@ final as (
     full outer join expected
         on
             changes.data_set = expected.data_set
-            and changes.as_of_date = expected.as_of_date
+            and changes.recorded_at = expected.recorded_at
             and changes.customer_id = expected.customer_id
             and changes.segment_key = expected.segment_key
             and changes.change = expected.change

@@ -15,26 +15,26 @@ published_builds as (
 rows_with_builds as (
     select
         segment_history.*,
-        published_builds.previous_as_of_date,
+        published_builds.previous_recorded_at,
         segment_history.key_status not in ('absorbed', 'disappeared') as is_present
     from segment_history
     inner join published_builds
         on
             segment_history.data_set = published_builds.data_set
-            and segment_history.as_of_date = published_builds.as_of_date
+            and segment_history.recorded_at = published_builds.recorded_at
 ),
 
 survivors_without_past as (
     select
         now.data_set,
-        now.as_of_date,
+        now.recorded_at,
         now.segment_key,
         'survived without being in the build before, or not carrying itself on' as problem
     from rows_with_builds as now
     left join rows_with_builds as before
         on
             now.data_set = before.data_set
-            and now.previous_as_of_date = before.as_of_date
+            and now.previous_recorded_at = before.recorded_at
             and now.segment_key = before.segment_key
             and before.is_present
     where
@@ -46,14 +46,14 @@ first_rows as (
     select *
     from rows_with_builds
     qualify row_number() over (
-        partition by data_set, segment_key order by as_of_date
+        partition by data_set, segment_key order by recorded_at
     ) = 1
 ),
 
 bad_starts as (
     select
         data_set,
-        as_of_date,
+        recorded_at,
         segment_key,
         'starts as ' || key_status as problem
     from first_rows
@@ -63,29 +63,29 @@ bad_starts as (
 returns as (
     select
         later.data_set,
-        later.as_of_date,
+        later.recorded_at,
         later.segment_key,
-        'back after it ended on ' || ended.as_of_date as problem
+        'back after it ended at ' || ended.recorded_at as problem
     from rows_with_builds as later
     inner join rows_with_builds as ended
         on
             later.data_set = ended.data_set
             and later.segment_key = ended.segment_key
-            and later.as_of_date > ended.as_of_date
+            and later.recorded_at > ended.recorded_at
     where not ended.is_present
 ),
 
 reused_keys as (
     select
         new_keys.data_set,
-        new_keys.as_of_date,
+        new_keys.recorded_at,
         new_keys.segment_key,
         'a new key not above the keys given before it' as problem
     from first_rows as new_keys
     inner join rows_with_builds as earlier
         on
             new_keys.data_set = earlier.data_set
-            and earlier.as_of_date < new_keys.as_of_date
+            and earlier.recorded_at < new_keys.recorded_at
     where new_keys.segment_key != {{ outlier_segment_key() }}
     group by all
     having

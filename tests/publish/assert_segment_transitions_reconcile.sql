@@ -1,7 +1,8 @@
 -- segment_transitions reconciles exactly with both builds of each pair: every path's
--- customers equal those the membership history puts on it (valid on the earlier and on
--- the later as-of date; new and gone customers included), and summed by key, each side
--- equals that build's segment sizes (and the later side its revenue) in segment_history.
+-- customers equal those the membership history puts on it (valid at the earlier and at
+-- the later build's stamp; new and gone customers included), and summed by key, each
+-- side equals that build's segment sizes (and the later side its revenue) in
+-- segment_history.
 with
 
 transitions as (
@@ -17,51 +18,51 @@ memberships as (
         data_set,
         customer_id,
         segment_key,
-        cast(dbt_valid_from as date) as valid_from_date,
-        cast(dbt_valid_to as date) as valid_to_date
+        dbt_valid_from,
+        dbt_valid_to
     from {{ ref('segment_memberships_snapshot') }}
 ),
 
 pairs as (
     select distinct
         data_set,
-        as_of_date,
-        previous_as_of_date
+        recorded_at,
+        previous_recorded_at
     from transitions
 ),
 
 members_then as (
     select
         pairs.data_set,
-        pairs.as_of_date,
+        pairs.recorded_at,
         memberships.customer_id,
         memberships.segment_key
     from pairs
     inner join memberships
         on
             pairs.data_set = memberships.data_set
-            and memberships.valid_from_date <= pairs.previous_as_of_date
-            and coalesce(memberships.valid_to_date > pairs.previous_as_of_date, true)
+            and memberships.dbt_valid_from <= pairs.previous_recorded_at
+            and coalesce(memberships.dbt_valid_to > pairs.previous_recorded_at, true)
 ),
 
 members_now as (
     select
         pairs.data_set,
-        pairs.as_of_date,
+        pairs.recorded_at,
         memberships.customer_id,
         memberships.segment_key
     from pairs
     inner join memberships
         on
             pairs.data_set = memberships.data_set
-            and memberships.valid_from_date <= pairs.as_of_date
-            and coalesce(memberships.valid_to_date > pairs.as_of_date, true)
+            and memberships.dbt_valid_from <= pairs.recorded_at
+            and coalesce(memberships.dbt_valid_to > pairs.recorded_at, true)
 ),
 
 expected_paths as (
     select
         coalesce(members_then.data_set, members_now.data_set) as data_set,
-        coalesce(members_then.as_of_date, members_now.as_of_date) as as_of_date,
+        coalesce(members_then.recorded_at, members_now.recorded_at) as recorded_at,
         members_then.segment_key as from_segment_key,
         members_now.segment_key as to_segment_key,
         count(*) as customers
@@ -69,7 +70,7 @@ expected_paths as (
     full outer join members_now
         on
             members_then.data_set = members_now.data_set
-            and members_then.as_of_date = members_now.as_of_date
+            and members_then.recorded_at = members_now.recorded_at
             and members_then.customer_id = members_now.customer_id
     group by all
 ),
@@ -77,7 +78,7 @@ expected_paths as (
 path_problems as (
     select
         coalesce(transitions.data_set, expected_paths.data_set) as data_set,
-        coalesce(transitions.as_of_date, expected_paths.as_of_date) as as_of_date,
+        coalesce(transitions.recorded_at, expected_paths.recorded_at) as recorded_at,
         'path ' || coalesce(transitions.from_segment_key, expected_paths.from_segment_key, 'new')
         || ' -> ' || coalesce(transitions.to_segment_key, expected_paths.to_segment_key, 'gone')
         || ': ' || coalesce(transitions.customers, 0) || ' customers, history says '
@@ -86,7 +87,7 @@ path_problems as (
     full outer join expected_paths
         on
             transitions.data_set = expected_paths.data_set
-            and transitions.as_of_date = expected_paths.as_of_date
+            and transitions.recorded_at = expected_paths.recorded_at
             and transitions.from_segment_key is not distinct from expected_paths.from_segment_key
             and transitions.to_segment_key is not distinct from expected_paths.to_segment_key
     where transitions.customers is distinct from expected_paths.customers
@@ -95,7 +96,7 @@ path_problems as (
 later_sides as (
     select
         data_set,
-        as_of_date,
+        recorded_at,
         to_segment_key as segment_key,
         sum(customers) as customers,
         sum(revenue) as revenue
@@ -107,7 +108,7 @@ later_sides as (
 earlier_sides as (
     select
         data_set,
-        previous_as_of_date as as_of_date,
+        previous_recorded_at as recorded_at,
         from_segment_key as segment_key,
         sum(customers) as customers
     from transitions
@@ -124,7 +125,7 @@ present_segments as (
 side_problems as (
     select
         coalesce(later_sides.data_set, present_segments.data_set) as data_set,
-        coalesce(later_sides.as_of_date, present_segments.as_of_date) as as_of_date,
+        coalesce(later_sides.recorded_at, present_segments.recorded_at) as recorded_at,
         'later build, ' || coalesce(later_sides.segment_key, present_segments.segment_key)
         || ': flows ' || coalesce(later_sides.customers, 0) || ' customers, '
         || coalesce(later_sides.revenue, 0) || ' revenue; segment '
@@ -134,10 +135,10 @@ side_problems as (
     full outer join present_segments
         on
             later_sides.data_set = present_segments.data_set
-            and later_sides.as_of_date = present_segments.as_of_date
+            and later_sides.recorded_at = present_segments.recorded_at
             and later_sides.segment_key = present_segments.segment_key
     where
-        present_segments.as_of_date in (select pairs.as_of_date from pairs)
+        present_segments.recorded_at in (select pairs.recorded_at from pairs)
         and (
             later_sides.customers is distinct from present_segments.customers
             or later_sides.revenue is distinct from present_segments.revenue
@@ -145,7 +146,7 @@ side_problems as (
     union all
     select
         earlier_sides.data_set,
-        earlier_sides.as_of_date,
+        earlier_sides.recorded_at,
         'earlier build, ' || earlier_sides.segment_key || ': flows '
         || earlier_sides.customers || ' customers, segment '
         || coalesce(present_segments.customers, 0) as problem
@@ -153,7 +154,7 @@ side_problems as (
     left join present_segments
         on
             earlier_sides.data_set = present_segments.data_set
-            and earlier_sides.as_of_date = present_segments.as_of_date
+            and earlier_sides.recorded_at = present_segments.recorded_at
             and earlier_sides.segment_key = present_segments.segment_key
     where earlier_sides.customers is distinct from present_segments.customers
 ),

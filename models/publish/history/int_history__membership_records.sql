@@ -3,6 +3,10 @@
 
 with
 
+build as (
+    select * from {{ ref('int_history__this_build') }}
+),
+
 customer_segments as (
     select * from {{ ref('customer_segments') }}
 ),
@@ -13,24 +17,19 @@ build_metadata as (
 
 this_build as (
     select
-        cast({{ sql_string(data_set()) }} as varchar) as data_set,
+        build.data_set,
         customer_segments.customer_id,
         customer_segments.segment_key,
         build_metadata.dbt_invocation_id as build_id
     from customer_segments
+    cross join build
     cross join build_metadata
 ),
 
-recorded as (
-    {{ recorded_history(
+final as (
+    {{ history_input(
         'segment_memberships_snapshot', columns, 'data_set = ' ~ sql_string(data_set())
     ) }}
-),
-
-final as (
-    select {{ columns | join(', ') }} from this_build
-    union all
-    select * from recorded
 )
 
 select * from final

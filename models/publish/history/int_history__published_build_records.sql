@@ -1,16 +1,16 @@
 {%- set columns = [
-    'data_set', 'as_of_date', 'build_id', 'built_at', 'raw_data_path', 'raw_file_format',
-    'currency', 'customers', 'segments', 'outlier_share', 'overridden_checks'
+    'data_set', 'recorded_at', 'as_of_date', 'build_id', 'built_at', 'raw_data_path',
+    'raw_file_format', 'currency', 'customers', 'segments', 'outlier_share', 'overridden_checks'
 ] %}
 
 with
 
-build_metadata as (
-    select * from {{ ref('build_metadata') }}
+build as (
+    select * from {{ ref('int_history__this_build') }}
 ),
 
-as_of as (
-    select * from {{ ref('stg_raw__as_of_date') }}
+build_metadata as (
+    select * from {{ ref('build_metadata') }}
 ),
 
 customer_segments as (
@@ -35,8 +35,9 @@ overridden as (
 
 this_build as (
     select
-        cast({{ sql_string(data_set()) }} as varchar) as data_set,
-        as_of.as_of_date,
+        build.data_set,
+        build.recorded_at,
+        build.as_of_date,
         build_metadata.dbt_invocation_id as build_id,
         build_metadata.built_at,
         build_metadata.raw_data_path,
@@ -46,23 +47,14 @@ this_build as (
         figures.segments,
         figures.outlier_share,
         overridden.overridden_checks
-    from build_metadata
-    cross join as_of
+    from build
+    cross join build_metadata
     cross join figures
     cross join overridden
 ),
 
-recorded as (
-    {{ recorded_history(
-        'published_builds_snapshot', columns,
-        'data_set = ' ~ sql_string(data_set()) ~ ' and as_of_date = (select as_of_date from as_of)'
-    ) }}
-),
-
 final as (
-    select {{ columns | join(', ') }} from this_build
-    union all
-    select * from recorded
+    {{ history_input('published_builds_snapshot', columns) }}
 )
 
 select * from final

@@ -1,6 +1,6 @@
 {%- set columns = [
-    'data_set', 'as_of_date', 'segment_key', 'key_status', 'related_segment_key', 'jaccard',
-    'segment_name', 'base_segment_name', 'naming_basis', 'matched_rule_priority',
+    'data_set', 'recorded_at', 'as_of_date', 'segment_key', 'key_status',
+    'related_segment_key', 'jaccard', 'segment_name', 'base_segment_name', 'naming_basis', 'matched_rule_priority',
     'name_descriptors', 'marketing_action', 'customers', 'customer_share', 'revenue',
     'revenue_share', 'avg_order_value', 'median_recency_days', 'avg_frequency',
     'avg_credit_utilisation', 'avg_missed_payments_12m'
@@ -8,6 +8,10 @@
 -- depends_on: {{ ref('published_builds_snapshot') }}
 
 with
+
+build as (
+    select * from {{ ref('int_history__this_build') }}
+),
 
 segment_summary as (
     select * from {{ ref('segment_summary') }}
@@ -29,13 +33,6 @@ segment_builds as (
     select * from {{ ref('stg_history__segment_builds') }}
 ),
 
-previous_members as (
-    select * from {{ ref('int_segments__previous_members') }}
-),
-
-as_of as (
-    select * from {{ ref('stg_raw__as_of_date') }}
-),
 
 present_segments as (
     select
@@ -65,13 +62,13 @@ present_segments as (
         on segment_summary.cluster_id = segment_names.cluster_id
 ),
 
--- The names the build before this one gave.
+-- The names the last recorded build gave (read by its stamp: by the time this runs,
+-- published_builds_snapshot already holds this build).
 previous_segments as (
     select segment_builds.*
     from segment_builds
-    where segment_builds.as_of_date = (
-        select any_value(previous_members.previous_as_of_date) from previous_members
-    )
+    inner join build
+        on segment_builds.recorded_at = build.previous_recorded_at
 ),
 
 -- A key this build ends is recorded once more, without customers, with its last name
@@ -104,28 +101,20 @@ ended_segments as (
 
 this_build as (
     select
-        cast({{ sql_string(data_set()) }} as varchar) as data_set,
-        as_of.as_of_date,
+        build.data_set,
+        build.recorded_at,
+        build.as_of_date,
         segments.*
     from (
         select * from present_segments
         union all
         select * from ended_segments
     ) as segments
-    cross join as_of
-),
-
-recorded as (
-    {{ recorded_history(
-        'segment_builds_snapshot', columns,
-        'data_set = ' ~ sql_string(data_set()) ~ ' and as_of_date = (select as_of_date from as_of)'
-    ) }}
+    cross join build
 ),
 
 final as (
-    select {{ columns | join(', ') }} from this_build
-    union all
-    select * from recorded
+    {{ history_input('segment_builds_snapshot', columns) }}
 )
 
 select * from final

@@ -13,14 +13,18 @@ builds as (
 final as (
     select
         cast(data_set as varchar) as data_set,
+        cast(recorded_at as timestamp) as recorded_at,
         cast(as_of_date as date) as as_of_date,
         cast(
-            row_number() over (partition by data_set order by as_of_date) as integer
+            row_number() over (partition by data_set order by recorded_at) as integer
         ) as build_number,
         cast(
-            lag(as_of_date) over (partition by data_set order by as_of_date) as date
+            lag(recorded_at) over (partition by data_set order by recorded_at) as timestamp
+        ) as previous_recorded_at,
+        cast(
+            lag(as_of_date) over (partition by data_set order by recorded_at) as date
         ) as previous_as_of_date,
-        cast(as_of_date = max(as_of_date) over (partition by data_set) as boolean)
+        cast(recorded_at = max(recorded_at) over (partition by data_set) as boolean)
             as is_latest,
         cast(build_id as varchar) as build_id,
         cast(built_at as timestamp) as built_at,
@@ -35,4 +39,4 @@ final as (
 )
 
 select * from final
-order by data_set, as_of_date
+order by data_set, recorded_at

@@ -8,43 +8,31 @@ published_builds as (
     select * from {{ ref('published_builds') }}
 ),
 
--- Stays by as-of date; a stay a rebuild of the same date replaced was never a build's.
-stays as (
-    select
-        data_set,
-        customer_id,
-        segment_key,
-        cast(dbt_valid_from as date) as valid_from_date,
-        cast(dbt_valid_to as date) as valid_to_date
-    from recorded
-    where dbt_valid_from is distinct from dbt_valid_to
-),
-
+-- Each build starts stays (valid from its stamp) and ends others (valid to its stamp).
 entries as (
     select
         data_set,
-        valid_from_date as as_of_date,
+        dbt_valid_from as recorded_at,
         customer_id,
         segment_key
-    from stays
+    from recorded
 ),
 
 exits as (
     select
         data_set,
-        valid_to_date as as_of_date,
+        dbt_valid_to as recorded_at,
         customer_id,
         segment_key
-    from stays
-    where valid_to_date is not null
+    from recorded
+    where dbt_valid_to is not null
 ),
 
--- Per build and customer, the key left and the key entered; a stay ended and a new one
--- begun in the same key (a rebuild that moved a customer and moved it back) is no change.
+-- Per build and customer, the key left and the key entered.
 moves as (
     select
         coalesce(entries.data_set, exits.data_set) as data_set,
-        coalesce(entries.as_of_date, exits.as_of_date) as as_of_date,
+        coalesce(entries.recorded_at, exits.recorded_at) as recorded_at,
         coalesce(entries.customer_id, exits.customer_id) as customer_id,
         exits.segment_key as left_segment_key,
         entries.segment_key as entered_segment_key
@@ -52,15 +40,14 @@ moves as (
     full outer join exits
         on
             entries.data_set = exits.data_set
-            and entries.as_of_date = exits.as_of_date
+            and entries.recorded_at = exits.recorded_at
             and entries.customer_id = exits.customer_id
-    where entries.segment_key is distinct from exits.segment_key
 ),
 
 changes as (
     select
         data_set,
-        as_of_date,
+        recorded_at,
         customer_id,
         entered_segment_key as segment_key,
         'entered' as change,
@@ -70,7 +57,7 @@ changes as (
     union all
     select
         data_set,
-        as_of_date,
+        recorded_at,
         customer_id,
         left_segment_key as segment_key,
         'left' as change,
@@ -82,8 +69,9 @@ changes as (
 final as (
     select
         cast(changes.data_set as varchar) as data_set,
-        cast(changes.as_of_date as date) as as_of_date,
-        cast(published_builds.previous_as_of_date as date) as previous_as_of_date,
+        cast(changes.recorded_at as timestamp) as recorded_at,
+        cast(published_builds.as_of_date as date) as as_of_date,
+        cast(published_builds.build_number as integer) as build_number,
         cast(changes.segment_key as varchar) as segment_key,
         cast(changes.customer_id as varchar) as customer_id,
         cast(changes.change as varchar) as change,
@@ -92,8 +80,8 @@ final as (
     left join published_builds
         on
             changes.data_set = published_builds.data_set
-            and changes.as_of_date = published_builds.as_of_date
+            and changes.recorded_at = published_builds.recorded_at
 )
 
 select * from final
-order by data_set, as_of_date, segment_key, change, customer_id
+order by data_set, recorded_at, segment_key, change, customer_id

@@ -11,7 +11,7 @@ published_builds as (
 latest_builds as (
     select
         data_set,
-        as_of_date as latest_as_of_date
+        recorded_at as latest_recorded_at
     from published_builds
     where is_latest
 ),
@@ -29,14 +29,15 @@ per_key as (
         segment_key,
         min(as_of_date) filter (where is_present) as first_as_of_date,
         max(as_of_date) filter (where is_present) as last_as_of_date,
+        max(recorded_at) filter (where is_present) as last_recorded_at,
         max(as_of_date) filter (where not is_present) as ended_as_of_date,
         count(*) filter (where is_present) as builds,
-        arg_max(segment_name, as_of_date) filter (where is_present) as segment_name,
+        arg_max(segment_name, recorded_at) filter (where is_present) as segment_name,
         -- Its latest row says what it is now: its status in the latest build it was in,
         -- or what ended it.
-        arg_max(key_status, as_of_date) as key_status,
-        arg_max(related_segment_key, as_of_date) as related_segment_key,
-        arg_max(customers, as_of_date) filter (where is_present) as last_customers
+        arg_max(key_status, recorded_at) as key_status,
+        arg_max(related_segment_key, recorded_at) as related_segment_key,
+        arg_max(customers, recorded_at) filter (where is_present) as last_customers
     from keyed
     group by data_set, segment_key
 ),
@@ -49,7 +50,7 @@ final as (
         cast(per_key.key_status as varchar) as key_status,
         cast(per_key.related_segment_key as varchar) as related_segment_key,
         cast(
-            per_key.last_as_of_date = latest_builds.latest_as_of_date as boolean
+            per_key.last_recorded_at = latest_builds.latest_recorded_at as boolean
         ) as is_active,
         cast(per_key.first_as_of_date as date) as first_as_of_date,
         cast(per_key.last_as_of_date as date) as last_as_of_date,
