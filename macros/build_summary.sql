@@ -90,8 +90,8 @@
         and status.get('published_builds') == 'success' -%}
         {%- set recorded = run_query(
             'select builds.build_number, builds.as_of_date,'
-            ~ " count(changes.customer_id) filter (where changes.change = 'entered') as entered,"
-            ~ " count(changes.customer_id) filter (where changes.change = 'left') as left_ from "
+            ~ " count(changes.customer_id) filter (where changes.change_type = 'entered') as entered,"
+            ~ " count(changes.customer_id) filter (where changes.change_type = 'left') as left_ from "
             ~ summary_relation('published_builds') ~ ' as builds left join '
             ~ summary_relation('segment_membership_changes') ~ ' as changes'
             ~ ' on builds.data_set = changes.data_set and builds.recorded_at = changes.recorded_at'

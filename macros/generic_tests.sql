@@ -3,7 +3,7 @@
 #}
 
 {% test unique_combination(model, columns) %}
-    {#- Each combination of `columns` at most once: the grain of a table keyed by several columns. -#}
+{#- Each combination of `columns` at most once: the grain of a table keyed by several columns. -#}
     select
         {{ columns | join(', ') }},
         count(*) as occurrences

@@ -148,9 +148,9 @@
         select * from {{ source_relation }}
     {%- else -%}
         select
-            {%- for name, data_type in empty_columns.items() %}
+        {%- for name, data_type in empty_columns.items() %}
             cast(null as {{ data_type }}) as {{ name }}{{ ',' if not loop.last }}
-            {%- endfor %}
+        {%- endfor %}
         where false
     {%- endif -%}
 {%- endmacro %}
@@ -179,7 +179,9 @@
         would publish a build whose history marts still end at the build
         before; `dbt build` records the build first.
     -#}
-    {%- set recorded = graph_relation('snapshot.customer_segmentation.segment_memberships_snapshot') -%}
+    {%- set recorded = graph_relation(
+        'snapshot.customer_segmentation.segment_memberships_snapshot'
+    ) -%}
     {%- if is_empty_build() -%}
         {{- return('select 1') -}}
     {%- endif -%}

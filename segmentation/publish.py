@@ -102,7 +102,9 @@ def write_persistent(
     entries = []
     for table, relation in persistent.items():
         relation.write_parquet(str(folder / f"{table}.parquet"))
-        entries.append({"table_name": table, "row_count": int(relation.count("*").fetchall()[0][0])})
+        entries.append(
+            {"table_name": table, "row_count": int(relation.count("*").fetchall()[0][0])}
+        )
     return entries
 
 

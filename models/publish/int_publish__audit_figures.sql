@@ -34,7 +34,7 @@ previous_version as (
         segments,
         outlier_share,
         as_of_date,
-        printf('as of %s (build %s)', as_of_date, left(build_id, 8)) as version
+        printf('as of %s (build %s)', as_of_date, left(build_id, 8)) as build_label
     from published_builds
     where is_latest
 ),
@@ -103,7 +103,7 @@ final as (
         previous_version.customers as previous_customers,
         previous_version.segments as previous_segments,
         previous_version.outlier_share as previous_outlier_share,
-        previous_version.version as previous_version,
+        previous_version.build_label as previous_version,
         previous_version.as_of_date as previous_as_of_date,
         as_of.as_of_date,
         cast({{ sql_string(data_set()) }} as varchar) as data_set,

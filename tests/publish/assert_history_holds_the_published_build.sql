@@ -45,20 +45,22 @@ member_problems as (
     where customer_segments.segment_key is distinct from recorded_members.segment_key
 ),
 
+recorded_segments as (
+    select segment_history.*
+    from segment_history
+    inner join latest_build
+        on
+            segment_history.data_set = latest_build.data_set
+            and segment_history.recorded_at = latest_build.recorded_at
+    where segment_history.customers > 0
+),
+
 segment_problems as (
     select
         'segment ' || coalesce(segment_summary.segment_key, recorded.segment_key)
         || ' differs from its segment_history row' as problem
     from segment_summary
-    full outer join (
-        select segment_history.*
-        from segment_history
-        inner join latest_build
-            on
-                segment_history.data_set = latest_build.data_set
-                and segment_history.recorded_at = latest_build.recorded_at
-        where segment_history.customers > 0
-    ) as recorded
+    full outer join recorded_segments as recorded
         on segment_summary.segment_key = recorded.segment_key
     where
         segment_summary.customers is distinct from recorded.customers
@@ -66,16 +68,22 @@ segment_problems as (
         or segment_summary.segment_name is distinct from recorded.segment_name
 ),
 
+build_figures as (
+    select
+        (select count(*) from latest_build) as latest_builds,
+        (select any_value(latest_build.as_of_date) from latest_build) as recorded_as_of_date,
+        (select any_value(latest_build.customers) from latest_build) as recorded_customers,
+        (select max(customer_segments.as_of_date) from customer_segments) as as_of_date,
+        (select count(*) from customer_segments) as customers
+),
+
 build_problems as (
     select 'the latest build of the data set is not this one' as problem
-    from (select count(*) as builds from latest_build) as counted
-    left join latest_build on true
+    from build_figures
     where
-        counted.builds != 1
-        or latest_build.as_of_date is distinct from (
-            select max(customer_segments.as_of_date) from customer_segments
-        )
-        or latest_build.customers != (select count(*) from customer_segments)
+        latest_builds != 1
+        or recorded_as_of_date is distinct from as_of_date
+        or recorded_customers != customers
 ),
 
 final as (

@@ -32,8 +32,8 @@ members_at as (
     inner join memberships
         on
             builds.data_set = memberships.data_set
-            and memberships.dbt_valid_from <= builds.recorded_at
-            and coalesce(memberships.dbt_valid_to > builds.recorded_at, true)
+            and builds.recorded_at >= memberships.dbt_valid_from
+            and coalesce(builds.recorded_at < memberships.dbt_valid_to, true)
 ),
 
 -- Each build's members beside the members of the build before it (none for a first build).
@@ -52,17 +52,17 @@ members_before as (
 
 keys_then_and_now as (
     select
-        coalesce(now.data_set, then_.data_set) as data_set,
-        coalesce(now.recorded_at, then_.recorded_at) as recorded_at,
-        coalesce(now.customer_id, then_.customer_id) as customer_id,
-        then_.segment_key as key_then,
-        now.segment_key as key_now
-    from members_at as now
-    full outer join members_before as then_
+        coalesce(members_at.data_set, members_before.data_set) as data_set,
+        coalesce(members_at.recorded_at, members_before.recorded_at) as recorded_at,
+        coalesce(members_at.customer_id, members_before.customer_id) as customer_id,
+        members_before.segment_key as key_then,
+        members_at.segment_key as key_now
+    from members_at
+    full outer join members_before
         on
-            now.data_set = then_.data_set
-            and now.recorded_at = then_.recorded_at
-            and now.customer_id = then_.customer_id
+            members_at.data_set = members_before.data_set
+            and members_at.recorded_at = members_before.recorded_at
+            and members_at.customer_id = members_before.customer_id
 ),
 
 expected as (
@@ -71,7 +71,7 @@ expected as (
         recorded_at,
         customer_id,
         key_now as segment_key,
-        'entered' as change,
+        'entered' as change_type,
         key_then as other_segment_key
     from keys_then_and_now
     where key_now is not null and key_now is distinct from key_then
@@ -81,7 +81,7 @@ expected as (
         recorded_at,
         customer_id,
         key_then as segment_key,
-        'left' as change,
+        'left' as change_type,
         key_now as other_segment_key
     from keys_then_and_now
     where key_then is not null and key_then is distinct from key_now
@@ -104,7 +104,7 @@ final as (
             and changes.recorded_at = expected.recorded_at
             and changes.customer_id = expected.customer_id
             and changes.segment_key = expected.segment_key
-            and changes.change = expected.change
+            and changes.change_type = expected.change_type
     where
         changes.customer_id is null
         or expected.customer_id is null

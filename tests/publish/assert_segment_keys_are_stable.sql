@@ -26,20 +26,23 @@ rows_with_builds as (
 
 survivors_without_past as (
     select
-        now.data_set,
-        now.recorded_at,
-        now.segment_key,
+        current_rows.data_set,
+        current_rows.recorded_at,
+        current_rows.segment_key,
         'survived without being in the build before, or not carrying itself on' as problem
-    from rows_with_builds as now
-    left join rows_with_builds as before
+    from rows_with_builds as current_rows
+    left join rows_with_builds as earlier_rows
         on
-            now.data_set = before.data_set
-            and now.previous_recorded_at = before.recorded_at
-            and now.segment_key = before.segment_key
-            and before.is_present
+            current_rows.data_set = earlier_rows.data_set
+            and current_rows.previous_recorded_at = earlier_rows.recorded_at
+            and current_rows.segment_key = earlier_rows.segment_key
+            and earlier_rows.is_present
     where
-        now.key_status = 'survived'
-        and (before.segment_key is null or now.related_segment_key != now.segment_key)
+        current_rows.key_status = 'survived'
+        and (
+            earlier_rows.segment_key is null
+            or current_rows.related_segment_key != current_rows.segment_key
+        )
 ),
 
 first_rows as (
@@ -85,7 +88,7 @@ reused_keys as (
     inner join rows_with_builds as earlier
         on
             new_keys.data_set = earlier.data_set
-            and earlier.recorded_at < new_keys.recorded_at
+            and new_keys.recorded_at > earlier.recorded_at
     where new_keys.segment_key != {{ outlier_segment_key() }}
     group by all
     having

@@ -41,8 +41,8 @@ members_then as (
     inner join memberships
         on
             pairs.data_set = memberships.data_set
-            and memberships.dbt_valid_from <= pairs.previous_recorded_at
-            and coalesce(memberships.dbt_valid_to > pairs.previous_recorded_at, true)
+            and pairs.previous_recorded_at >= memberships.dbt_valid_from
+            and coalesce(pairs.previous_recorded_at < memberships.dbt_valid_to, true)
 ),
 
 members_now as (
@@ -55,8 +55,8 @@ members_now as (
     inner join memberships
         on
             pairs.data_set = memberships.data_set
-            and memberships.dbt_valid_from <= pairs.recorded_at
-            and coalesce(memberships.dbt_valid_to > pairs.recorded_at, true)
+            and pairs.recorded_at >= memberships.dbt_valid_from
+            and coalesce(pairs.recorded_at < memberships.dbt_valid_to, true)
 ),
 
 expected_paths as (

@@ -229,7 +229,7 @@ def test_membership_changes_are_exactly_the_customers_whose_key_changed(
             if before is not None:
                 expected.add((customer, before, "left", after))
     rows = history.second.query(
-        "select customer_id, segment_key, change, other_segment_key"
+        "select customer_id, segment_key, change_type, other_segment_key"
         " from segment_membership_changes where build_number = 2"
     )
     assert expected, "the second build moved nobody: the scenario changed nothing"
@@ -320,9 +320,7 @@ def test_another_data_set_is_its_own_first_version_and_leaves_this_one_alone(
     assert {status for (status,) in statuses} <= {"emerged", "outliers"}
     with duckdb.connect(str(result.db_path), read_only=True) as con:
         for name in SNAPSHOTS:
-            own = relation_checksum(
-                con, f"(select * from {name} where data_set != 'another')"
-            )
+            own = relation_checksum(con, f"(select * from {name} where data_set != 'another')")
             with duckdb.connect(str(history.third.db_path), read_only=True) as before:
                 assert own == relation_checksum(before, name), name
 
@@ -364,7 +362,9 @@ def test_history_travels_with_the_published_version(history: History) -> None:
     for name in SNAPSHOTS:
         assert (current / pub.PERSISTENT_DIR / f"{name}.parquet").exists(), name
     with duckdb.connect(str(current / pub.DATABASE_FILE), read_only=True) as con:
-        tables = {name for (name,) in con.execute("select table_name from duckdb_tables()").fetchall()}
+        tables = {
+            name for (name,) in con.execute("select table_name from duckdb_tables()").fetchall()
+        }
     assert {
         "segment_registry",
         "segment_history",

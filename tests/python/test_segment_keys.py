@@ -15,7 +15,13 @@ from segmentation.segment_keys import match_segments
 def _overlaps(rows: list[tuple[int, str, int, float, bool]]) -> pd.DataFrame:
     return pd.DataFrame(
         rows,
-        columns=["cluster_id", "previous_segment_key", "overlap_customers", "jaccard", "is_eligible"],
+        columns=[
+            "cluster_id",
+            "previous_segment_key",
+            "overlap_customers",
+            "jaccard",
+            "is_eligible",
+        ],
     )
 
 

@@ -9,9 +9,10 @@ as_of as (
 ),
 
 final as (
+    -- id, name and description: the columns warehouse-managed audiences read as they are.
     select
         cast(segment_summary.segment_key as varchar) as id,
-        cast(segment_summary.segment_name as varchar) as name,
+        cast(segment_summary.segment_name as varchar) as name,  -- noqa: RF04
         cast(segment_summary.marketing_action as varchar) as description,
         cast({{ sql_string(data_set()) }} as varchar) as data_set,
         cast(as_of.as_of_date as date) as as_of_date,

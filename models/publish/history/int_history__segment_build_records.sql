@@ -44,7 +44,7 @@ present_segments as (
         segment_summary.base_segment_name,
         segment_names.naming_basis,
         cast(segment_names.matched_rule_priority as integer) as matched_rule_priority,
-        cast(segment_names.name_descriptors as varchar []) as name_descriptors,
+        cast(segment_names.name_descriptors as varchar[]) as name_descriptors,
         segment_summary.marketing_action,
         segment_summary.customers,
         segment_summary.customer_share,

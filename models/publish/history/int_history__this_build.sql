@@ -41,18 +41,20 @@ latest_build as (
     where is_latest
 ),
 
+latest_members as (
+    select
+        customer_id,
+        segment_key
+    from memberships
+    where is_current
+),
+
 moved as (
     select count(*) as customers
     from customer_segments
-    full outer join (
-        select
-            customer_id,
-            segment_key
-        from memberships
-        where is_current
-    ) as recorded
-        on customer_segments.customer_id = recorded.customer_id
-    where customer_segments.segment_key is distinct from recorded.segment_key
+    full outer join latest_members
+        on customer_segments.customer_id = latest_members.customer_id
+    where customer_segments.segment_key is distinct from latest_members.segment_key
 ),
 
 segments_now as (
@@ -62,7 +64,7 @@ segments_now as (
         segment_summary.base_segment_name,
         segment_names.naming_basis,
         cast(segment_names.matched_rule_priority as integer) as matched_rule_priority,
-        cast(segment_names.name_descriptors as varchar []) as name_descriptors,
+        cast(segment_names.name_descriptors as varchar[]) as name_descriptors,
         segment_summary.marketing_action,
         segment_summary.customers,
         segment_summary.customer_share,
@@ -102,13 +104,25 @@ segments_then as (
     where segment_builds.customers > 0
 ),
 
+only_now as (
+    select * from segments_now
+    except all
+    select * from segments_then
+),
+
+only_then as (
+    select * from segments_then
+    except all
+    select * from segments_now
+),
+
 changed_segments as (
     select count(*) as segments
     from (
-        (select * from segments_now except all select * from segments_then)
+        select * from only_now
         union all
-        (select * from segments_then except all select * from segments_now)
-    )
+        select * from only_then
+    ) as differing
 ),
 
 final as (

@@ -34,7 +34,7 @@ final as (
         cast(customers as bigint) as customers,
         cast(segments as bigint) as segments,
         cast(outlier_share as double) as outlier_share,
-        cast(overridden_checks as varchar []) as overridden_checks
+        cast(overridden_checks as varchar[]) as overridden_checks
     from builds
 )
 

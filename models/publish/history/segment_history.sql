@@ -32,7 +32,7 @@ final as (
         cast(recorded.base_segment_name as varchar) as base_segment_name,
         cast(recorded.naming_basis as varchar) as naming_basis,
         cast(recorded.matched_rule_priority as integer) as matched_rule_priority,
-        cast(recorded.name_descriptors as varchar []) as name_descriptors
+        cast(recorded.name_descriptors as varchar[]) as name_descriptors
     from recorded
     left join published_builds
         on

@@ -50,7 +50,7 @@ changes as (
         recorded_at,
         customer_id,
         entered_segment_key as segment_key,
-        'entered' as change,
+        'entered' as change_type,
         left_segment_key as other_segment_key
     from moves
     where entered_segment_key is not null
@@ -60,7 +60,7 @@ changes as (
         recorded_at,
         customer_id,
         left_segment_key as segment_key,
-        'left' as change,
+        'left' as change_type,
         entered_segment_key as other_segment_key
     from moves
     where left_segment_key is not null
@@ -74,7 +74,7 @@ final as (
         cast(published_builds.build_number as integer) as build_number,
         cast(changes.segment_key as varchar) as segment_key,
         cast(changes.customer_id as varchar) as customer_id,
-        cast(changes.change as varchar) as change,
+        cast(changes.change_type as varchar) as change_type,
         cast(changes.other_segment_key as varchar) as other_segment_key
     from changes
     left join published_builds
@@ -84,4 +84,4 @@ final as (
 )
 
 select * from final
-order by data_set, recorded_at, segment_key, change, customer_id
+order by data_set, recorded_at, segment_key, change_type, customer_id
