@@ -75,6 +75,7 @@
         {'var': 'segment_noise_cluster_id', 'is': 'integer'},
         {'var': 'segment_noise_name', 'is': 'text'},
         {'var': 'segment_name_descriptors', 'is': 'integer', 'min': 1},
+        {'var': 'segment_borrower_min_share', 'is': 'number', 'above': 0, 'max': 1},
         {'var': 'segment_stat_decimals', 'is': 'integer', 'min': 0},
         {'var': 'segment_zscore_winsor_quantile', 'is': 'number', 'min': 0, 'max': 0.5},
         {'var': 'segment_key_min_overlap', 'is': 'number', 'above': 0, 'max': 1},

@@ -28,7 +28,7 @@ customer_kinds as (
                 where feature_name in ('credit_utilisation', 'credit_score', 'credit_limit')
             ),
             0
-        ) >= 0.5 * any_value(cluster_customers) as borrows
+        ) >= {{ var('segment_borrower_min_share') }} * any_value(cluster_customers) as borrows
     from cluster_profiles
     group by cluster_id
 ),
