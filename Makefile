@@ -19,13 +19,18 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $(STAMP)
 
-## build: build the warehouse from the committed sample data and write the report
+## build: build the warehouse from the committed sample data and write the report;
+## your own files and settings: make build VARS='{raw_data_path: /data/acme, currency: USD}'
 # dbt's own summary ends the build; a warehouse it cannot open (held by another
 # process, its folder missing) is one sentence from the profile's plugin
-# (segmentation/preflight.py).
+# (segmentation/preflight.py). VARS reaches dbt through the environment, so quotes
+# inside it stay as written.
+PUBLISHED := $${SEGMENTATION_PUBLISH_DIR:-warehouse/published}
+export VARS
 build: $(STAMP)
-	$(DBT) build
-	$(BIN)/python -m segmentation.report --db $(WAREHOUSE) --out reports/segment_report.html
+	$(DBT) build $${VARS:+--vars "$$VARS"}
+	$(BIN)/python -m segmentation.report --db $(WAREHOUSE) --out reports/segment_report.html \
+		--publish-dir $(PUBLISHED)
 	@echo "Report for marketing: reports/segment_report.html"
 
 ## test: every check CI runs: linters, dbt's tests on the sample, pytest

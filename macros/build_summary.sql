@@ -63,6 +63,25 @@
         {%- do lines.append('customers found in another source: ' ~ shares | join(', ')) -%}
     {%- endif -%}
 
+    {%- if status.get('segment_membership_changes') == 'success'
+        and status.get('published_builds') == 'success' -%}
+        {%- set recorded = run_query(
+            'select builds.build_number, builds.as_of_date,'
+            ~ " count(changes.customer_id) filter (where changes.change_type = 'entered') as entered,"
+            ~ " count(changes.customer_id) filter (where changes.change_type = 'left') as left_ from "
+            ~ summary_relation('published_builds') ~ ' as builds left join '
+            ~ summary_relation('segment_membership_changes') ~ ' as changes'
+            ~ ' on builds.data_set = changes.data_set and builds.recorded_at = changes.recorded_at'
+            ~ ' where builds.is_latest and builds.data_set = ' ~ sql_string(data_set())
+            ~ ' group by all'
+        ).rows -%}
+        {%- for row in recorded -%}
+            {%- do lines.append('history: build ' ~ row['build_number'] ~ ' of data set '
+                ~ data_set() ~ ', as of ' ~ row['as_of_date'] ~ '; segment memberships entered '
+                ~ '{:,}'.format(row['entered']) ~ ', left ' ~ '{:,}'.format(row['left_'])
+                ~ ' (table segment_membership_changes)') -%}
+        {%- endfor -%}
+    {%- endif -%}
     {%- set stopped = [] -%}
     {%- for result in results if result.status | string in ['error', 'fail'] -%}
         {%- do stopped.append(result.node.resource_type ~ ' ' ~ result.node.name) -%}
@@ -72,33 +91,13 @@
             ~ ' (what went wrong ends this output)') -%}
     {%- endif -%}
     {%- do lines.append(warnings_line(results)) -%}
-
-    {%- set audited = status.get('publish_audit') == 'success' -%}
-    {%- if audited -%}
-        {%- set damaged = run_query(
-            "select min(previous_version) from " ~ summary_relation('publish_audit')
-            ~ " where previous_version like '% (damaged: %'"
-        ).columns[0].values()[0] -%}
-        {%- if damaged -%}
-            {%- do lines.append('publish_audit compared this build with nothing, as the'
-                ~ ' published version could not be read: ' ~ damaged) -%}
-        {%- endif -%}
-    {%- endif -%}
     {%- do lines.append(publish_outcome(
-        status.get('publish_marts'), messages.get('publish_marts', ''), audited
+        status.get('publish_marts'), messages.get('publish_marts', ''),
+        status.get('publish_audit') == 'success'
     )) -%}
 
     {{- log('Build summary:\n  ' ~ lines | join('\n  '), info=true) -}}
     {{- return('') -}}
-{%- endmacro %}
-
-
-{% macro audit_refused() -%}
-    {#- Whether this invocation's publish_audit has a failed check. -#}
-    {{- return(run_query(
-        "select count(*) from " ~ summary_relation('publish_audit') ~ " where verdict = 'fail'"
-        ~ " and invocation_id = " ~ this_invocation()
-    ).columns[0].values()[0] > 0) -}}
 {%- endmacro %}
 
 
@@ -112,24 +111,33 @@
 
 {% macro publish_outcome(publish_status, message, audited) -%}
     {#-
-        Where BI reads, and whether this build is what it reads. A failed
-        publish_marts was refused by the audit only when this invocation's
-        audit has a failed check; otherwise the publish folder failed it, and
-        its own sentence says how.
+        Where BI reads, whether this build is what it reads, and against what
+        it was audited. A failed publish_marts was refused by the audit only
+        when this invocation's audit has a failed check; otherwise the publish
+        folder failed it, and its own sentence says how.
     -#}
     {%- set current = publish_dir() ~ '/current' -%}
     {%- if flags.EMPTY -%}
         {{- return('BI: nothing published by an --empty build') -}}
-    {%- elif publish_status == 'success' -%}
-        {%- set overridden = run_query(
-            "select string_agg(check_name, ', ') from " ~ summary_relation('publish_audit')
-            ~ " where verdict = 'overridden'"
-        ).columns[0].values()[0] -%}
+    {%- endif -%}
+    {%- set audit = {} -%}
+    {%- if audited -%}
+        {%- set audit = run_query(
+            "select string_agg(check_name, ', ') filter (where verdict = 'overridden')"
+            ~ " as overridden, count(*) filter (where verdict = 'fail') as failed,"
+            ~ " count(previous_version) = 0 as first_of_data_set from "
+            ~ summary_relation('publish_audit')
+        ).rows[0] -%}
+    {%- endif -%}
+    {%- if publish_status == 'success' -%}
         {{- return('BI: published to ' ~ current ~ ' (segments.duckdb and one Parquet file per mart)'
-            ~ (', audits overridden by var publish_override: ' ~ overridden if overridden else '')) -}}
-    {%- elif publish_status == 'error' and audited and audit_refused() -%}
+            ~ (', the first build of data set ' ~ data_set() ~ ' (nothing earlier of it to'
+                ~ ' compare with)' if audit.get('first_of_data_set') else '')
+            ~ (', audits overridden by var publish_override: ' ~ audit['overridden']
+                if audit.get('overridden') else '')) -}}
+    {%- elif audit.get('failed') -%}
         {{- return('BI: NOT published, the audit refused this build (above, and table publish_audit);'
-            ~ ' BI still reads the previous version in ' ~ current) -}}
+            ~ ' history did not record it and BI still reads the previous version in ' ~ current) -}}
     {%- elif publish_status == 'error' -%}
         {{- return('BI: NOT published: ' ~ (message.split('Error: ') | last | trim)) -}}
     {%- elif publish_status is not none -%}

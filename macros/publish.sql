@@ -12,48 +12,15 @@
     {#-
         The figures compared between builds, from a customer_segments table:
         customers, segments (noise excluded) and the share of outliers. The
-        same SQL reads the new mart and the published Parquet copy it would
-        replace, so both sides are measured alike.
+        audit measures the new build with it, and history records the same
+        figures of every published build (published_builds_snapshot), so both
+        sides of a comparison are measured alike.
     -#}
     select
         cast(count(*) as bigint) as customers,
         cast(count(distinct cluster_id) filter (where cluster_id >= 0) as bigint) as segments,
         cast(coalesce(avg(cast(cluster_id < 0 as integer)), 0) as double) as outlier_share
     from {{ relation }}
-{%- endmacro %}
-
-
-{% macro previous_segment_metrics() -%}
-    {#-
-        segment_metrics of the version BI reads now, with its version name, or
-        no row when nothing has been published yet (the first publish has
-        nothing to compare with). Looked up when the model runs, not parsed.
-        A damaged version (published_version) gives a row without figures:
-        every comparison is then not_applicable, and a build that passes the
-        other checks replaces it, rather than every build failing on it.
-    -#}
-    {%- set published = published_version() if execute else {'state': 'none'} -%}
-    {%- if published.state == 'intact' -%}
-        select
-            metrics.*,
-            {{ sql_string(published.version) }} as version
-        from (
-            {{ segment_metrics('read_parquet(' ~ sql_string(published.segments_file) ~ ')') }}
-        ) as metrics
-    {%- elif published.state == 'damaged' -%}
-        select
-            cast(null as bigint) as customers,
-            cast(null as bigint) as segments,
-            cast(null as double) as outlier_share,
-            {{ sql_string(published.version) }} as version
-    {%- else -%}
-        select
-            cast(null as bigint) as customers,
-            cast(null as bigint) as segments,
-            cast(null as double) as outlier_share,
-            cast(null as varchar) as version
-        where false
-    {%- endif -%}
 {%- endmacro %}
 
 
@@ -66,7 +33,9 @@
         starts and ends with PAR1; the file is read as bytes, which cannot fail
         the way reading it as Parquet would. The version name is the manifest's;
         a manifest missing or unreadable is said in its place. A damaged version
-        is also a warning in the build's output.
+        is a warning in the build's output (restore_persistent_tables looks
+        before it reads history from the version); the audit compares with
+        history, not with this file, so the next good build replaces it.
     -#}
     {%- set current = publish_dir() ~ '/current' -%}
     {%- set segments_file = current ~ '/customer_segments.parquet' -%}
@@ -106,13 +75,14 @@
 
 {% macro audit_check(
     check_order, check_name, observed, passed, failure_message,
-    previous='null', threshold='null', threshold_var=none
+    previous='null', threshold='null', threshold_var=none, overridable=true
 ) -%}
     {#-
         One check of publish_audit, as a select over the one row of its CTE
         audit_figures (int_publish__audit_figures): `observed`, `previous`,
         `threshold`, `passed` and `failure_message` are SQL over those columns.
-        `passed` null means the check does not apply.
+        `passed` null means the check does not apply. A check that is not
+        `overridable` fails whatever var publish_override says.
     -#}
     select
         {{ check_order }} as check_order,
@@ -122,7 +92,8 @@
         cast({{ threshold }} as double) as threshold,
         {{ "'" ~ threshold_var ~ "'" if threshold_var else 'cast(null as varchar)' }} as threshold_var,
         {{ passed }} as passed,
-        {{ failure_message }} as failure_message
+        {{ failure_message }} as failure_message,
+        {{ 'true' if overridable else 'false' }} as overridable
     from audit_figures
 {%- endmacro %}
 
@@ -194,8 +165,13 @@
                 'Publish refused, BI keeps the version published before: '
                 || string_agg(failure_message, '; ' order by check_order)
                 filter (where verdict = 'fail')
-                || '. See table publish_audit; if the change is deliberate, build again with'
-                || ' --vars ''{publish_override: true}''.'
+                || '. See table publish_audit'
+                || case
+                    when bool_or(overridable) filter (where verdict = 'fail')
+                        then '; if the change is deliberate, build again with'
+                        || ' --vars ''{publish_override: true}''.'
+                    else '.'
+                end
         end
     )
     from {{ ref('publish_audit') }}

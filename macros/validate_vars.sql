@@ -26,6 +26,7 @@
         {'var': 'raw_data_path', 'is': 'text', 'remote_allowed_by': 'raw_data_allow_remote'},
         {'var': 'raw_data_allow_remote', 'is': 'boolean'},
         {'var': 'currency', 'is': 'text', 'pattern': 'currency_code'},
+        {'var': 'data_set', 'is': 'text', 'null': 'the raw_data_path', 'pattern': 'data_set_name'},
         {'var': 'raw_file_format', 'is': 'choice', 'choices': ['csv', 'parquet']},
         {'var': 'raw_file_pattern', 'is': 'text', 'pattern': 'file_pattern',
             'null': '{name}.<raw_file_format>'},
@@ -89,10 +90,12 @@
         {'var': 'segment_borrower_min_share', 'is': 'number', 'above': 0, 'max': 1},
         {'var': 'segment_stat_decimals', 'is': 'integer', 'min': 0, 'max': 9},
         {'var': 'segment_zscore_winsor_quantile', 'is': 'number', 'min': 0, 'max': 0.5},
+        {'var': 'segment_key_min_overlap', 'is': 'number', 'above': 0, 'max': 1},
         {'var': 'min_source_match_share', 'is': 'number', 'min': 0, 'max': 1},
         {'var': 'publish_max_customer_change', 'is': 'number', 'min': 0},
         {'var': 'publish_max_segment_count_change', 'is': 'integer', 'min': 0},
         {'var': 'publish_max_outlier_share_change', 'is': 'number', 'min': 0, 'max': 1},
+        {'var': 'publish_max_reshuffle_share', 'is': 'number', 'min': 0, 'max': 1},
         {'var': 'publish_override', 'is': 'boolean'},
         {'var': 'publish_keep_versions', 'is': 'integer', 'min': 1,
             'python_model': 'publish_marts'},
@@ -216,6 +219,10 @@
             'regex': '[^{}]*[{]name[}][^{}]*',
             'means': "a file name or glob holding {name} (the source) and no other brace,"
                 ~ " e.g. '{name}/*.parquet'",
+        },
+        'data_set_name': {
+            'regex': '[A-Za-z0-9_. /:-]{1,200}',
+            'means': 'a name of letters, digits, spaces and _ . / : - (at most 200)',
         },
         'one_line_name': {
             'regex': '[^\\x00-\\x1f\\x7f]{1,80}',

@@ -17,6 +17,12 @@ Layout under the publish directory::
     versions/<version>/segments.duckdb     (tables, with the dbt docs as comments)
     versions/<version>/<table>.parquet
     versions/<version>/manifest.json       (build id, tables and row counts)
+    versions/<version>/persistent/<table>.parquet   (history no build can regenerate)
+
+Tables tagged `persistent` in dbt (the history snapshots) travel with every
+version as exact copies, not for BI (BI reads the history marts) but so that a
+build on a new warehouse file can restore them (macro
+restore_persistent_tables) instead of starting history over.
 
 Old versions are removed once two newer ones exist: a reader that opened
 one keeps its open file handles (POSIX keeps unlinked files readable), and a
@@ -45,6 +51,7 @@ VERSIONS_DIR = "versions"
 INCOMPLETE_DIR = ".incomplete"
 DATABASE_FILE = "segments.duckdb"
 MANIFEST_FILE = "manifest.json"
+PERSISTENT_DIR = "persistent"
 
 
 class PublishError(Exception):
@@ -94,16 +101,33 @@ def _quote_identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def write_persistent(
+    persistent: Mapping[str, duckdb.DuckDBPyRelation], version_dir: Path
+) -> list[dict]:
+    """Copy each persistent table to `persistent/<table>.parquet`; one manifest entry each."""
+    folder = version_dir / PERSISTENT_DIR
+    folder.mkdir()
+    entries = []
+    for table, relation in persistent.items():
+        relation.write_parquet(str(folder / f"{table}.parquet"))
+        entries.append(
+            {"table_name": table, "row_count": int(relation.count("*").fetchall()[0][0])}
+        )
+    return entries
+
+
 def write_version(
     relations: Mapping[str, duckdb.DuckDBPyRelation],
     docs: Mapping[str, TableDocs],
     version_dir: Path,
     build_id: str,
+    persistent: Mapping[str, duckdb.DuckDBPyRelation] | None = None,
 ) -> pd.DataFrame:
     """Write every relation as Parquet and as a table of a new DuckDB file in `version_dir`.
 
     The DuckDB file holds data, not views over Parquet paths, so it keeps
     working when opened from another folder or after the Parquet files move.
+    The persistent tables are copied beside them (write_persistent).
     """
     version_dir.mkdir(parents=True, exist_ok=False)
     rows: list[dict] = []
@@ -129,7 +153,12 @@ def write_version(
             row_count = published.execute(f"select count(*) from {name}").fetchall()[0][0]
             rows.append({"table_name": table, "row_count": int(row_count)})
         published.execute("checkpoint")
-    manifest = {"build_id": build_id, "version": version_dir.name, "tables": rows}
+    manifest = {
+        "build_id": build_id,
+        "version": version_dir.name,
+        "tables": rows,
+        "persistent": write_persistent(persistent or {}, version_dir),
+    }
     (version_dir / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n")
     return pd.DataFrame(rows, columns=["table_name", "row_count"])
 
@@ -140,7 +169,7 @@ def flush_to_disk(version_dir: Path) -> None:
     Without it a crash right after the swap could leave `current` naming
     files whose contents never reached the disk.
     """
-    for path in [*version_dir.iterdir(), version_dir]:
+    for path in [*version_dir.rglob("*"), version_dir]:
         descriptor = os.open(path, os.O_RDONLY)
         try:
             os.fsync(descriptor)
@@ -244,6 +273,7 @@ def publish(
     build_id: str,
     keep_versions: int,
     now: datetime | None = None,
+    persistent: Mapping[str, duckdb.DuckDBPyRelation] | None = None,
 ) -> pd.DataFrame:
     """Publish one complete version, make it `current`, and prune old versions.
 
@@ -258,7 +288,7 @@ def publish(
     discard_incomplete(publish_dir)
     written_dir = publish_dir / INCOMPLETE_DIR / version
     try:
-        published = write_version(relations, docs, written_dir, build_id)
+        published = write_version(relations, docs, written_dir, build_id, persistent)
         flush_to_disk(written_dir)
         version_dir = move_into_versions(publish_dir, written_dir)
         swap_current(publish_dir, version_dir)

@@ -6,6 +6,9 @@ and never publishes marts that failed a test, nor a build that failed an audit
 of publish_audit (the pre-hook refuse_failed_publish). The work is in
 `segmentation/publish.py`; this only gathers the marts and the settings
 (var publish_keep_versions, handed over by the pre-hook set_python_model_settings()).
+The history marts read the snapshots, so this runs after the build is recorded; the
+persistent tables themselves (the snapshots, named by the pre-hook
+set_persistent_tables()) travel with the version for a new warehouse to restore.
 
 A publish folder the build cannot use is one sentence (PublishError), not a
 traceback: dbt-duckdb prints a Python model's exception with its whole stack,
@@ -13,6 +16,7 @@ so the sentence is handed to the post-hook (macro raise_publish_failure), which
 fails the model, and the build, with it.
 """
 
+import json
 from pathlib import Path
 
 from segmentation.model_settings import read_settings, setting
@@ -27,11 +31,20 @@ def model(dbt, session):
         "customer_segments": dbt.ref("customer_segments"),
         "segment_summary": dbt.ref("segment_summary"),
         "segment_profiles": dbt.ref("segment_profiles"),
+        "published_builds": dbt.ref("published_builds"),
+        "segment_history": dbt.ref("segment_history"),
+        "segment_registry": dbt.ref("segment_registry"),
+        "segment_transitions": dbt.ref("segment_transitions"),
+        "segment_membership_changes": dbt.ref("segment_membership_changes"),
+        "audiences": dbt.ref("audiences"),
+        "audience_people": dbt.ref("audience_people"),
+        "audience_memberships": dbt.ref("audience_memberships"),
     }
     # Placed after the audit; its pre-hook (refuse_failed_publish) has stopped a failed one.
     dbt.ref("publish_audit")
-    build_id, is_empty_build = session.execute(
-        "select getvariable('publish_build_id'), getvariable('publish_is_empty_build')"
+    build_id, is_empty_build, persistent_tables = session.execute(
+        "select getvariable('publish_build_id'), getvariable('publish_is_empty_build'),"
+        " getvariable('publish_persistent_tables')"
     ).fetchall()[0]
     # `dbt build --empty` builds every mart with no rows: never publish that to BI.
     if is_empty_build:
@@ -45,6 +58,10 @@ def model(dbt, session):
             publish_dir=Path(dbt.config.get("publish_dir")),
             build_id=build_id,
             keep_versions=int(setting(settings, "publish_keep_versions")),
+            persistent={
+                name: session.sql(f"select * from {relation}")
+                for name, relation in json.loads(persistent_tables).items()
+            },
         )
     except PublishError as error:
         session.execute("set variable publish_failure = ?", [str(error)])

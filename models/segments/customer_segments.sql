@@ -8,16 +8,17 @@ customer_clusters as (
     select * from {{ ref('customer_clusters') }}
 ),
 
-cluster_names as (
-    select * from {{ ref('int_segments__cluster_names') }}
+segment_names as (
+    select * from {{ ref('int_segments__segment_names') }}
 ),
 
 final as (
     select
         cast(customer_features.customer_id as varchar) as customer_id,
         cast(customer_clusters.cluster_id as integer) as cluster_id,
-        cast(cluster_names.segment_name as varchar) as segment_name,
-        cast(cluster_names.base_segment_name as varchar) as base_segment_name,
+        cast(segment_names.segment_key as varchar) as segment_key,
+        cast(segment_names.segment_name as varchar) as segment_name,
+        cast(segment_names.base_segment_name as varchar) as base_segment_name,
         cast(customer_clusters.is_core_point as boolean) as is_core_point,
         cast(customer_features.as_of_date as date) as as_of_date,
         cast({{ sql_string(var('currency')) }} as varchar) as currency,
@@ -34,8 +35,8 @@ final as (
     -- turns into a failed build instead of a silently missing customer.
     left join customer_clusters
         on customer_features.customer_id = customer_clusters.customer_id
-    left join cluster_names
-        on customer_clusters.cluster_id = cluster_names.cluster_id
+    left join segment_names
+        on customer_clusters.cluster_id = segment_names.cluster_id
 )
 
 select * from final

@@ -4,8 +4,8 @@ cluster_profiles as (
     select * from {{ ref('int_segments__cluster_profiles') }}
 ),
 
-cluster_names as (
-    select * from {{ ref('int_segments__cluster_names') }}
+segment_names as (
+    select * from {{ ref('int_segments__segment_names') }}
 ),
 
 feature_labels as (
@@ -18,8 +18,9 @@ as_of_date as (
 
 final as (
     select
-        cluster_names.segment_name,
-        cluster_names.base_segment_name,
+        segment_names.segment_name,
+        segment_names.base_segment_name,
+        segment_names.segment_key,
         cluster_profiles.cluster_id,
         -- Named as segment_summary names them: BI reads both side by side.
         cluster_profiles.cluster_customers as customers,
@@ -35,8 +36,8 @@ final as (
         as_of_date.as_of_date,
         cast({{ sql_string(var('currency')) }} as varchar) as currency
     from cluster_profiles
-    inner join cluster_names
-        on cluster_profiles.cluster_id = cluster_names.cluster_id
+    inner join segment_names
+        on cluster_profiles.cluster_id = segment_names.cluster_id
     left join feature_labels
         on cluster_profiles.feature_name = feature_labels.feature_name
     cross join as_of_date

@@ -8,8 +8,8 @@ transactions as (
     select * from {{ ref('stg_raw__transactions') }}
 ),
 
-cluster_names as (
-    select * from {{ ref('int_segments__cluster_names') }}
+segment_names as (
+    select * from {{ ref('int_segments__segment_names') }}
 ),
 
 cluster_diagnostics as (
@@ -58,6 +58,7 @@ segment_customers as (
         segment_name,
         min(base_segment_name) as base_segment_name,
         min(cluster_id) as cluster_id,
+        min(segment_key) as segment_key,
         count(*) as customers,
         median(recency_days) as median_recency_days,
         avg(frequency) as avg_frequency,
@@ -74,6 +75,7 @@ final as (
         cast(segment_customers.segment_name as varchar) as segment_name,
         cast(segment_customers.base_segment_name as varchar) as base_segment_name,
         cast(segment_customers.cluster_id as integer) as cluster_id,
+        cast(segment_customers.segment_key as varchar) as segment_key,
         cast(segment_customers.customers as bigint) as customers,
         cast(
             segment_customers.customers / sum(segment_customers.customers) over () as double
@@ -90,8 +92,8 @@ final as (
         cast(segment_customers.avg_credit_utilisation as double) as avg_credit_utilisation,
         cast(segment_customers.avg_missed_payments_12m as double) as avg_missed_payments_12m,
         cast(top_categories.top_product_category as varchar) as top_product_category,
-        cast(cluster_names.naming_basis as varchar) as naming_basis,
-        cast(cluster_names.marketing_action as varchar) as marketing_action,
+        cast(segment_names.naming_basis as varchar) as naming_basis,
+        cast(segment_names.marketing_action as varchar) as marketing_action,
         cast(cluster_diagnostics.segment_origin as varchar) as segment_origin,
         cast(cluster_diagnostics.stability as double) as stability,
         cast(cluster_diagnostics.is_stable as boolean) as is_stable,
@@ -103,8 +105,8 @@ final as (
         on segment_customers.segment_name = segment_sales.segment_name
     left join top_categories
         on segment_customers.segment_name = top_categories.segment_name
-    left join cluster_names
-        on segment_customers.cluster_id = cluster_names.cluster_id
+    left join segment_names
+        on segment_customers.cluster_id = segment_names.cluster_id
     left join cluster_diagnostics
         on segment_customers.cluster_id = cluster_diagnostics.cluster_id
 )

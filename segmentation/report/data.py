@@ -7,7 +7,8 @@ feature_labels, and the k-distance curve recomputed as the build saw the data.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -32,12 +33,63 @@ PROJECTION_POINTS = 20_000  # enough to show every segment's shape, small enough
 
 
 @dataclass(frozen=True)
+class SegmentHistory:
+    """Sizes per recorded build and key, and the paths between the last two builds."""
+
+    sizes: pd.DataFrame
+    flows: pd.DataFrame
+
+    @property
+    def builds(self) -> int:
+        return int(self.sizes["build_number"].nunique()) if not self.sizes.empty else 0
+
+
+def empty_history() -> SegmentHistory:
+    """No recorded build (a warehouse from before history, or a first build refused)."""
+    return SegmentHistory(pd.DataFrame(columns=["build_number"]), pd.DataFrame())
+
+
+def read_history(con: duckdb.DuckDBPyConnection, data_set: str | None) -> SegmentHistory:
+    """The recorded builds of `data_set`: every key's size per build (labelled with the
+    key's latest name) and the flows into the latest build from the one before."""
+    if data_set is None or not table_exists(con, "segment_history"):
+        return empty_history()
+    sizes = con.execute(
+        """
+        select history.build_number, history.as_of_date, history.segment_key,
+            history.segment_key || ' ' || registry.segment_name as label, history.customers
+        from segment_history as history
+        inner join segment_registry as registry
+            on history.data_set = registry.data_set
+            and history.segment_key = registry.segment_key
+        where history.data_set = ? and history.customers > 0
+        order by history.build_number, history.segment_key
+        """,
+        [data_set],
+    ).df()
+    flows = con.execute(
+        """
+        select transitions.*, builds.build_number
+        from segment_transitions as transitions
+        inner join published_builds as builds
+            on transitions.data_set = builds.data_set
+            and transitions.recorded_at = builds.recorded_at
+        where builds.data_set = ? and builds.is_latest
+        """,
+        [data_set],
+    ).df()
+    return SegmentHistory(sizes, flows)
+
+
+@dataclass(frozen=True)
 class ReportData:
     """Everything the report shows, read once from the warehouse.
 
     `build` is the row of build_metadata (raw data path, currency, build
     time); `feature_labels` maps each feature to its label in seed
-    feature_labels, in the seed's order (related features side by side).
+    feature_labels, in the seed's order (related features side by side);
+    `history` the recorded builds of the build's data set; `unpublished` why
+    the build is not what BI reads, or None when it is.
     """
 
     summary: pd.DataFrame
@@ -51,6 +103,8 @@ class ReportData:
     # Gross sales over purchases of all customers: the average order value the segment
     # table's is compared with (None without purchases).
     population_avg_order_value: float | None = None
+    history: SegmentHistory = field(default_factory=lambda: empty_history())
+    unpublished: str | None = None
 
     @property
     def currency(self) -> str:
@@ -166,8 +220,8 @@ def k_distance_curve(
     return np.sort(distances[:, k - 1]), k
 
 
-def load_report_data(con: duckdb.DuckDBPyConnection) -> ReportData:
-    """Read the marts the report shows."""
+def load_report_data(con: duckdb.DuckDBPyConnection, publish_dir: Path | None = None) -> ReportData:
+    """Read the marts the report shows; `publish_dir` tells whether BI reads this build."""
     summary = con.execute("select * from segment_summary order by customers desc").df()
     profiles = con.execute("select * from segment_profiles").df()
     projection = con.execute(
@@ -181,6 +235,7 @@ def load_report_data(con: duckdb.DuckDBPyConnection) -> ReportData:
     ).df()
     diagnostics = read_diagnostics(con)
     curve, k = k_distance_curve(con.table("customer_features"), diagnostics)
+    build = read_build(con)
     return ReportData(
         summary,
         profiles,
@@ -188,10 +243,48 @@ def load_report_data(con: duckdb.DuckDBPyConnection) -> ReportData:
         diagnostics,
         curve,
         k,
-        build=read_build(con),
+        build=build,
         feature_labels=read_feature_labels(con),
         population_avg_order_value=population_avg_order_value(con),
+        history=read_history(con, build.get("data_set")),
+        unpublished=unpublished_notice(con, build, publish_dir),
     )
+
+
+def unpublished_notice(
+    con: duckdb.DuckDBPyConnection, build: dict, publish_dir: Path | None
+) -> str | None:
+    """Why the build reported is not what BI reads, or None when it is (or cannot be told).
+
+    A build the publish audit refused says so with the audit's sentences; any
+    other build BI does not read (the publish step did not run) is named by
+    the build BI reads instead.
+    """
+    build_id = build.get("dbt_invocation_id")
+    if build_id and table_exists(con, "publish_audit"):
+        failed = con.execute(
+            "select failure_message from publish_audit where invocation_id = ?"
+            " and verdict = 'fail' order by check_order",
+            [build_id],
+        ).fetchall()
+        if failed:
+            reasons = "; ".join(message for (message,) in failed)
+            return (
+                "Not published: the publish audit refused this build, so BI still reads the "
+                f"version published before and history did not record it ({reasons})."
+            )
+    if publish_dir is None or not build_id:
+        return None
+    manifest = publish_dir / "current" / "manifest.json"
+    if not manifest.exists():
+        return "Not published: nothing has been published for BI yet."
+    published = json.loads(manifest.read_text())
+    if published.get("build_id") != build_id:
+        return (
+            "Not published: BI reads another build (version "
+            f"{published.get('version', 'unknown')}); this build did not reach its publish step."
+        )
+    return None
 
 
 def population_avg_order_value(con: duckdb.DuckDBPyConnection) -> float | None:

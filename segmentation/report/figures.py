@@ -143,3 +143,57 @@ def figure_k_distance(k_distances: np.ndarray, eps: float | None, k: int | None)
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
     return _png(fig)
+
+
+def figure_sizes_over_builds(sizes: pd.DataFrame) -> str:
+    """Customers per segment key over the recorded builds, one line per key.
+
+    The x axis is the build (its number and as-of date); a key is labelled with
+    its latest name, so a segment renamed or ended reads as the same line.
+    """
+    builds = sizes.drop_duplicates("build_number").sort_values("build_number")
+    ticks = [
+        f"{int(b)}\n{pd.Timestamp(d):%Y-%m-%d}"
+        for b, d in zip(builds["build_number"], builds["as_of_date"], strict=True)
+    ]
+    labels = sorted(sizes["label"].unique())
+    colours = segment_palette(labels)
+    fig, ax = plt.subplots(figsize=(9, 4.8))
+    for label in labels:
+        points = sizes.loc[sizes["label"] == label].sort_values("build_number")
+        ax.plot(
+            points["build_number"],
+            points["customers"],
+            marker="o",
+            color=NOISE_COLOUR if label.startswith("S00") else colours[label],
+            label=label,
+        )
+    ax.set_xticks(builds["build_number"].tolist(), ticks)
+    ax.set_xlabel("build (as-of date)")
+    ax.set_ylabel("customers")
+    ax.yaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
+    ax.legend(fontsize=8, frameon=False, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return _png(fig)
+
+
+def figure_flows(matrix: pd.DataFrame) -> str:
+    """Who moved: customers from each segment then (rows) to each segment now (columns)."""
+    fig, ax = plt.subplots(
+        figsize=(max(7, 1.1 * matrix.shape[1] + 3), 0.55 * matrix.shape[0] + 2.2)
+    )
+    sns.heatmap(
+        matrix,
+        cmap="Blues",
+        annot=matrix.map("{:,}".format),
+        fmt="",
+        linewidths=0.5,
+        cbar=False,
+        ax=ax,
+    )
+    ax.set_xlabel("segment now")
+    ax.set_ylabel("segment in the build before")
+    plt.setp(ax.get_xticklabels(), rotation=35, ha="right")
+    fig.tight_layout()
+    return _png(fig)

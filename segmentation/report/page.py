@@ -18,12 +18,15 @@ import pandas as pd
 
 from segmentation.report.data import ReportData, feature_label, has_data, is_missing
 from segmentation.report.figures import (
+    figure_flows,
     figure_heatmap,
     figure_k_distance,
     figure_projection,
     figure_sizes,
+    figure_sizes_over_builds,
     segment_palette,
 )
+from segmentation.report.movement import flow_matrix, flows_sentence
 
 # Sections in report order: (html id, heading). Tests check every one is present.
 # Marketing reads the first part; the second, for data scientists, shows how the
@@ -32,6 +35,8 @@ MARKETING_SECTIONS: tuple[tuple[str, str], ...] = (
     ("segment-sizes", "Segment sizes and revenue"),
     ("segment-descriptions", "What each segment is"),
     ("feature-heatmap", "How segments differ: feature z-scores"),
+    ("segments-over-time", "Segment sizes over the builds"),
+    ("segment-flows", "Who moved since the build before"),
 )
 DATA_SCIENCE_SECTIONS: tuple[tuple[str, str], ...] = (
     ("projection", "Customers in two dimensions"),
@@ -390,6 +395,46 @@ def k_distance_note(data: ReportData) -> str:
     )
 
 
+def history_sections(data: ReportData) -> dict[str, str]:
+    """Sizes over the recorded builds of the data set and the flows into the latest one.
+
+    With one recorded build (or none: a warehouse from before history, a first
+    build the audit refused) there is nothing to compare, and the page says so.
+    """
+    history = data.history
+    if history.builds < 2 or history.flows.empty:
+        recorded = (
+            "No build of this data set is recorded yet"
+            if history.builds == 0
+            else "Only one build of this data set is recorded so far"
+        )
+        note = (
+            f'<p class="note">{recorded}: segment sizes over the builds and who moved '
+            "between them appear from the next published build on (tables segment_history "
+            "and segment_transitions).</p>"
+        )
+        return {"segments-over-time": note, "segment-flows": note}
+    return {
+        "segments-over-time": _image(
+            figure_sizes_over_builds(history.sizes), "segment sizes over the builds"
+        )
+        + f'<p class="note">{history.builds} builds recorded; a segment keeps its key (S01, '
+        "S02, ...) from build to build while it carries on (table segment_registry).</p>",
+        "segment-flows": f"<p>{html.escape(flows_sentence(history.flows))}</p>"
+        + _image(figure_flows(flow_matrix(history.flows)), "who moved between the last two builds")
+        + '<p class="note">Rows: the segment in the build before; columns: the segment now. '
+        "The diagonal kept their segment. Each customer who moved is in table "
+        "segment_membership_changes.</p>",
+    }
+
+
+def unpublished_banner(data: ReportData) -> str:
+    """A warning on top when the build reported is not what BI reads."""
+    if data.unpublished is None:
+        return ""
+    return f'<p class="unpublished">{html.escape(data.unpublished)}</p>'
+
+
 def _sections(sections: tuple[tuple[str, str], ...], body: dict[str, str]) -> str:
     return "".join(
         f'<section id="{section_id}"><h3>{html.escape(title)}</h3>{body[section_id]}</section>'
@@ -442,6 +487,7 @@ def render_html(data: ReportData) -> str:
         else:
             body["k-distance"] = "<p>No k-distance curve: the build stored no eps/min_samples.</p>"
         body["diagnostics"] = _diagnostics_table(data.diagnostics)
+        body.update(history_sections(data))
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <title>Customer segments</title>
@@ -457,9 +503,11 @@ ul.segments li {{ margin: 0.6em 0; line-height: 1.4; }}
 .swatch {{ display: inline-block; width: 0.9em; height: 0.9em; margin-right: 0.5em; }}
 p.meta {{ margin: 0.2em 0; color: #555; }}
 p.note {{ color: #555; font-size: 0.9em; }}
+p.unpublished {{ background: #fdecea; border-left: 4px solid #c62828; padding: 0.6em 1em; }}
 div.data-science {{ margin-top: 3em; padding-top: 1em; border-top: 3px solid #ddd; }}
 </style></head><body>
 <h1>Customer segments</h1>
+{unpublished_banner(data)}
 {report_header(data)}
 <div class="part" id="marketing">
 {_sections(MARKETING_SECTIONS, body)}

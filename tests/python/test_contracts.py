@@ -25,6 +25,7 @@ PROJECT_PARTS = (
     "models",
     "macros",
     "seeds",
+    "snapshots",
     "tests",
     "analyses",
     "segmentation",

@@ -173,6 +173,8 @@ def test_the_first_publish_has_nothing_to_compare_with(pipeline_build: PipelineB
         "segment_count_change": "not_applicable",
         "outlier_share_change": "not_applicable",
         "source_match_share": "pass",
+        "key_reshuffle": "not_applicable",
+        "as_of_date_order": "pass",
     }
 
 

@@ -20,6 +20,7 @@ from project_settings import project_vars, seed_feature_labels
 
 from segmentation import report
 from segmentation.report import data as report_data
+from segmentation.report import movement as report_movement
 from segmentation.report import page as report_page
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -471,3 +472,109 @@ def test_few_usable_features_are_said_in_the_report() -> None:
     header = page.split("<h1>")[1].split('<div class="part"')[0]
     assert f"Note: {note}." in header
     assert "Note:" not in report_page.render_html(data).split('<div class="part"')[0]
+
+
+def _history_data() -> report_data.ReportData:
+    """Two recorded builds: Frequent Shoppers lost 5 customers to Dormant Customers."""
+    sizes = pd.DataFrame(
+        {
+            "build_number": [1, 1, 2, 2],
+            "as_of_date": pd.to_datetime(["2026-06-23"] * 2 + ["2026-06-30"] * 2),
+            "segment_key": ["S01", "S02", "S01", "S02"],
+            "label": ["S01 Frequent Shoppers", "S02 Dormant Customers"] * 2,
+            "customers": [65, 30, 60, 37],
+        }
+    )
+    flows = pd.DataFrame(
+        {
+            "build_number": [2] * 5,
+            "as_of_date": pd.to_datetime(["2026-06-30"] * 5),
+            "previous_as_of_date": pd.to_datetime(["2026-06-23"] * 5),
+            "from_segment_key": ["S01", "S01", "S02", None, "S02"],
+            "from_segment_name": [
+                "Frequent Shoppers",
+                "Frequent Shoppers",
+                "Dormant Customers",
+                None,
+                "Dormant Customers",
+            ],
+            "to_segment_key": ["S01", "S02", "S02", "S02", None],
+            "to_segment_name": [
+                "Frequent Shoppers",
+                "Dormant Customers",
+                "Dormant Customers",
+                "Dormant Customers",
+                None,
+            ],
+            "flow": ["stayed", "moved", "stayed", "new", "gone"],
+            "customers": [60, 5, 29, 3, 1],
+        }
+    )
+    history = report_data.SegmentHistory(sizes, flows)
+    return dataclasses.replace(_synthetic_data(), history=history)
+
+
+def test_two_builds_show_sizes_over_builds_and_who_moved() -> None:
+    page = report_page.render_html(_history_data())
+    images = section_images(page)
+    assert len(images["segments-over-time"]) == len(images["segment-flows"]) == 1
+    assert images["segment-flows"][0].startswith(PNG_MAGIC)
+    flows = page.split('id="segment-flows"')[1].split("</section>")[0]
+    assert "89 customers kept their segment, 5 moved to another, 3 came in new and 1 left." in flows
+    assert "5 from Frequent Shoppers to Dormant Customers" in flows
+
+
+def test_the_flow_matrix_reads_from_the_build_before_to_now() -> None:
+    matrix = report_movement.flow_matrix(_history_data().history.flows)
+    assert matrix.index.tolist() == [
+        "S01 Frequent Shoppers",
+        "S02 Dormant Customers",
+        report_movement.NEW_ROW,
+    ]
+    assert matrix.columns.tolist()[-1] == report_movement.GONE_COLUMN
+    assert matrix.loc["S01 Frequent Shoppers", "S02 Dormant Customers"] == 5
+    assert matrix.loc[report_movement.NEW_ROW, "S02 Dormant Customers"] == 3
+    assert matrix.to_numpy().sum() == 98
+
+
+def test_a_single_build_says_there_is_nothing_to_compare_yet() -> None:
+    one_build = report_data.SegmentHistory(
+        _history_data().history.sizes.query("build_number == 1"), pd.DataFrame()
+    )
+    page = report_page.render_html(dataclasses.replace(_synthetic_data(), history=one_build))
+    for section in ("segments-over-time", "segment-flows"):
+        body = page.split(f'id="{section}"')[1].split("</section>")[0]
+        assert "Only one build of this data set is recorded so far" in body
+        assert "<img" not in body
+
+
+def test_a_build_that_was_not_published_says_so_at_the_top() -> None:
+    notice = "Not published: the publish audit refused this build (customers changed)."
+    page = report_page.render_html(dataclasses.replace(_synthetic_data(), unpublished=notice))
+    body = page.split("<body>")[1]
+    assert body.index('class="unpublished"') < body.index('class="meta"')
+    assert notice in page
+    assert 'class="unpublished"' not in report_page.render_html(_synthetic_data())
+
+
+def test_the_notice_names_the_audits_refusal_or_the_build_bi_reads(tmp_path: Path) -> None:
+    build = {"dbt_invocation_id": "b-2"}
+    with duckdb.connect() as con:
+        con.execute(
+            "create table publish_audit as select * from (values"
+            " (3, 'customer_change', 'fail', 'customers changed from 100 to 10', 'b-2'),"
+            " (1, 'has_customers', 'pass', null, 'b-2'),"
+            " (3, 'customer_change', 'fail', 'an older refusal', 'b-1'))"
+            " as t (check_order, check_name, verdict, failure_message, invocation_id)"
+        )
+        refused = report_data.unpublished_notice(con, build, None)
+        assert refused is not None
+        assert "refused" in refused and "customers changed from 100 to 10" in refused
+        assert "older" not in refused
+        current = tmp_path / "current"
+        current.mkdir()
+        (current / "manifest.json").write_text(json.dumps({"build_id": "b-2", "version": "v2"}))
+        con.execute("delete from publish_audit where invocation_id = 'b-2'")
+        assert report_data.unpublished_notice(con, build, tmp_path) is None
+        other = report_data.unpublished_notice(con, {"dbt_invocation_id": "b-3"}, tmp_path)
+        assert other is not None and "BI reads another build (version v2)" in other

@@ -27,8 +27,10 @@ METRICS = ("customers", "revenue", "revenue_share", "average_order_value", "outl
 SEGMENT = "customer__segment_name"
 
 
-def mf_query(build: PipelineBuild, workdir: Path, metrics: tuple[str, ...]) -> list[dict]:
-    """Rows of `mf query --metrics ... --group-by customer__segment_name` over the build."""
+def mf_query(
+    build: PipelineBuild, workdir: Path, metrics: tuple[str, ...], group_by: str = SEGMENT
+) -> list[dict]:
+    """Rows of `mf query --metrics ... --group-by <group_by>` over the build."""
     project = workdir / "project"
     (project / "target").mkdir(parents=True)
     (project / "dbt_project.yml").symlink_to(PROJECT_DIR / "dbt_project.yml")
@@ -46,7 +48,7 @@ def mf_query(build: PipelineBuild, workdir: Path, metrics: tuple[str, ...]) -> l
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
     proc = subprocess.run(
-        [str(MF), "query", "--metrics", ",".join(metrics), "--group-by", SEGMENT, "--csv", out],
+        [str(MF), "query", "--metrics", ",".join(metrics), "--group-by", group_by, "--csv", out],
         cwd=project,
         env=env,
         capture_output=True,
@@ -116,3 +118,20 @@ def test_the_readme_examples_and_saved_queries_come_sorted_and_readable() -> Non
         saved = re.search(r"--saved-query (\w+)", command)
         assert "--order " in command or (saved and saved[1] in sorted_queries), command
         assert "--decimals " in command, command
+
+
+def test_movement_metrics_count_the_membership_changes(
+    pipeline_build: PipelineBuild, tmp_path: Path
+) -> None:
+    """Customers entered and left per segment key equal segment_membership_changes' rows."""
+    key = "membership_change__segment_key"
+    rows = mf_query(pipeline_build, tmp_path, ("customers_entered", "customers_left"), key)
+    changes = pipeline_build.result.query(
+        "select segment_key, count(*) filter (where change_type = 'entered'),"
+        " count(*) filter (where change_type = 'left') from segment_membership_changes"
+        " group by segment_key"
+    )
+    assert changes, "the build recorded no membership: nothing to compare"
+    assert {
+        row[key]: (int(row["customers_entered"]), int(row["customers_left"])) for row in rows
+    } == {segment_key: (entered, left) for segment_key, entered, left in changes}

@@ -15,7 +15,7 @@
 with
 
 cluster_names as (
-    select * from {{ ref('int_segments__cluster_names') }}
+    select * from {{ ref('int_segments__segment_names') }}
 ),
 
 segment_profiles as (
