@@ -123,7 +123,9 @@ def test_a_bad_var_is_named_with_its_value_and_what_is_allowed(bad_settings, var
     assert allowed in line, line
 
 
-@pytest.mark.parametrize("var", sorted(set(_ruled_vars()) - set(BAD_SETTINGS) - set(REVERSED_PAIRS)))
+@pytest.mark.parametrize(
+    "var", sorted(set(_ruled_vars()) - set(BAD_SETTINGS) - set(REVERSED_PAIRS))
+)
 def test_sql_in_a_var_is_refused_by_name(bad_settings, var: str) -> None:
     result, _ = bad_settings
     assert f"- var {var} is {json.dumps(SQL_PAYLOAD)} (" in _message_line(result, var)

@@ -12,7 +12,7 @@ final as (
         cast(as_of_date as date) as as_of_date,
         cast(recency_days as integer) as recency_days,
         cast(frequency as integer) as frequency,
-        cast(monetary as double) as monetary,
+        cast(net_spend as double) as net_spend,
         cast(top_category as varchar) as top_category
     from customer_segments
 )

@@ -23,7 +23,7 @@ customer_flows as (
     select
         previous_members.segment_key as from_segment_key,
         customer_segments.segment_key as to_segment_key,
-        customer_segments.monetary
+        customer_segments.net_spend
     from previous_members
     full outer join customer_segments
         on previous_members.customer_id = customer_segments.customer_id
@@ -42,7 +42,7 @@ this_build as (
         customer_flows.to_segment_key,
         count(*) as customers,
         -- The later build's revenue of these customers; the gone have none in it.
-        cast(sum(customer_flows.monetary) as decimal(18, 2)) as revenue
+        cast(sum(customer_flows.net_spend) as decimal(18, 2)) as revenue
     from customer_flows
     cross join build
     -- Only a build with one before it has transitions.
