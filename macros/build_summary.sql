@@ -45,6 +45,23 @@
             ~ ' segments: ' ~ sizes | join(', ')) -%}
     {%- endif -%}
 
+    {%- if status.get('clustering_diagnostics') == 'success' -%}
+        {%- set model = run_query(
+            'select clustering_mode, fit_id, fit_as_of_date, model_age_days, noise_share,'
+            ~ ' fit_noise_share from ' ~ summary_relation('clustering_diagnostics')
+        ).rows[0] -%}
+        {%- set changes = none -%}
+        {%- if status.get('int_publish__segment_changes') == 'success' -%}
+            {%- set changes = run_query(
+                'select comparison, previous_fit_id, customers_in_both, customers_changed,'
+                ~ ' changed_share from ' ~ summary_relation('int_publish__segment_changes')
+            ).rows[0] -%}
+        {%- endif -%}
+        {%- if model['fit_id'] -%}
+            {%- do lines.append(clustering_model_line(model, changes)) -%}
+        {%- endif -%}
+    {%- endif -%}
+
     {%- if status.get('rejected_rows') == 'success' -%}
         {%- set rejects = run_query(
             'select source_name, count(*) as rejected, count(*) filter (where reject_reason not in'
@@ -83,6 +100,35 @@
 
     {{- log('Build summary:\n  ' ~ lines | join('\n  '), info=true) -}}
     {{- return('') -}}
+{%- endmacro %}
+
+
+{% macro clustering_model_line(model, changes) -%}
+    {#-
+        Which model assigned the segments: a refit's new fit, or the stored fit
+        a score build used, how old it is and how far the data drifted from it
+        (outliers now against at the fit, customers whose segment changed since
+        the published version; int_publish__segment_changes).
+    -#}
+    {%- if model['clustering_mode'] != 'score' -%}
+        {{- return('model: refit on these customers, stored as fit ' ~ model['fit_id']
+            ~ '; builds with var clustering_mode: score assign with it until the next refit') -}}
+    {%- endif -%}
+    {%- set line = 'model: scored with fit ' ~ model['fit_id'] ~ ' of the data as of '
+        ~ model['fit_as_of_date'] ~ ' (' ~ model['model_age_days'] ~ ' days old); outliers '
+        ~ '{:.1%}'.format(model['noise_share']) ~ ' now against '
+        ~ '{:.1%}'.format(model['fit_noise_share']) ~ ' at the fit' -%}
+    {%- if changes is none -%}
+        {{- return(line) -}}
+    {%- elif changes['comparison'] == 'same_fit' -%}
+        {{- return(line ~ '; ' ~ '{:,}'.format(changes['customers_changed']) ~ ' of the '
+            ~ '{:,}'.format(changes['customers_in_both']) ~ ' customers BI already has ('
+            ~ '{:.1%}'.format(changes['changed_share'] or 0) ~ ') changed segment') -}}
+    {%- elif changes['comparison'] == 'other_fit' -%}
+        {{- return(line ~ '; segment changes not comparable with the published version (fit '
+            ~ (changes['previous_fit_id'] or 'none stored') ~ ')') -}}
+    {%- endif -%}
+    {{- return(line ~ '; nothing published yet to compare segments with') -}}
 {%- endmacro %}
 
 

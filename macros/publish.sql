@@ -29,21 +29,13 @@
         no row when nothing has been published yet (the first publish has
         nothing to compare with). Looked up when the model runs, not parsed.
     -#}
-    {%- set published = false -%}
-    {%- if execute -%}
-        {%- set current = publish_dir() ~ '/current' -%}
-        {%- set segments_file = current ~ '/customer_segments.parquet' -%}
-        {%- set found = run_query(
-            'select count(*) from glob(' ~ sql_string(segments_file) ~ ')'
-        ) -%}
-        {%- set published = found.columns[0].values()[0] > 0 -%}
-    {%- endif -%}
-    {%- if published -%}
+    {%- set segments_file = published_file('customer_segments.parquet') -%}
+    {%- if segments_file -%}
         select
             metrics.*,
             (
                 select cast(version as varchar)
-                from read_json_auto({{ sql_string(current ~ '/manifest.json') }})
+                from read_json_auto({{ sql_string(publish_dir() ~ '/current/manifest.json') }})
             ) as version
         from (
             {{ segment_metrics('read_parquet(' ~ sql_string(segments_file) ~ ')') }}
@@ -102,4 +94,18 @@
 {% macro this_invocation() -%}
     {#- dbt's id of this invocation, as SQL text (publish_audit records it). -#}
     {{- return(sql_string(invocation_id if invocation_id is defined else '')) -}}
+{%- endmacro %}
+
+
+{% macro published_file(name) -%}
+    {#-
+        The path of file `name` in the version BI reads now, or none when it is
+        not there (nothing published yet). Looked up when the model runs, not parsed.
+    -#}
+    {%- if not execute -%}
+        {{- return(none) -}}
+    {%- endif -%}
+    {%- set path = publish_dir() ~ '/current/' ~ name -%}
+    {%- set found = run_query('select count(*) from glob(' ~ sql_string(path) ~ ')') -%}
+    {{- return(path if found.columns[0].values()[0] > 0 else none) -}}
 {%- endmacro %}

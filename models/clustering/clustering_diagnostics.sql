@@ -1,14 +1,21 @@
--- One row per build: how the clustering was parameterised and how good it is.
+-- One row per build: how the clustering was parameterised and how good it is,
+-- refit or scored with a stored fit (var clustering_mode), and how old that fit is.
 -- The Python model can return one table only, so it repeats its diagnostics as
 -- JSON on every row; an empty input still yields this row, with zero customers.
+-- depends_on: {{ ref('customer_clusters_dbscan') }}
+-- depends_on: {{ ref('customer_clusters_scored') }}
 with
 
-dbscan as (
-    select * from {{ ref('customer_clusters_dbscan') }}
+clustered as (
+    select * from {{ clustered_customers() }}
 ),
 
 features as (
     select * from {{ ref('customer_features') }}
+),
+
+fits as (
+    select * from {{ ref('clustering_fits') }}
 ),
 
 build as (
@@ -20,7 +27,17 @@ build as (
 
 payload as (
     select cast(any_value(cast(build_diagnostics as varchar)) as json) as diagnostics
-    from dbscan
+    from clustered
+),
+
+fit as (
+    select
+        fits.fit_id,
+        fits.as_of_date,
+        fits.noise_share
+    from payload
+    inner join fits on (payload.diagnostics -> 'stored_fit' ->> 'fit_id') = fits.fit_id
+    qualify row_number() over (order by fits.refit_number desc) = 1
 ),
 
 final as (
@@ -69,9 +86,19 @@ final as (
         coalesce(
             from_json(payload.diagnostics -> 'warnings', '["varchar"]'), cast([] as varchar[])
         ) as warnings,
-        cast(payload.diagnostics -> 'clustering_vars' as varchar) as clustering_vars
+        cast(payload.diagnostics -> 'clustering_vars' as varchar) as clustering_vars,
+        cast(
+            coalesce(
+                payload.diagnostics ->> 'clustering_mode', {{ sql_string(var('clustering_mode')) }}
+            ) as varchar
+        ) as clustering_mode,
+        cast(fit.fit_id as varchar) as fit_id,
+        cast(fit.as_of_date as date) as fit_as_of_date,
+        cast(datediff('day', fit.as_of_date, build.as_of_date) as integer) as model_age_days,
+        cast(fit.noise_share as double) as fit_noise_share
     from build
     cross join payload
+    left join fit on true
 )
 
 select * from final

@@ -25,6 +25,8 @@ def model(dbt, session):
     }
     # Placed after the audit; its pre-hook (refuse_failed_publish) has stopped a failed one.
     dbt.ref("publish_audit")
+    # And after the comparison with the version it replaces, which must read that version.
+    dbt.ref("int_publish__segment_changes")
     build_id, is_empty_build = session.execute(
         "select getvariable('publish_build_id'), getvariable('publish_is_empty_build')"
     ).fetchall()[0]

@@ -10,15 +10,18 @@
 -- customers, or var segment_stability_resamples 0) leaves both null.
 -- unusual_features: for noise, the features on which it is most spread
 -- out (segmentation.clustering.unusual_features), for its name.
+-- A score build reports the stored fit's origins and stability.
+-- depends_on: {{ ref('customer_clusters_dbscan') }}
+-- depends_on: {{ ref('customer_clusters_scored') }}
 with
 
-dbscan as (
-    select * from {{ ref('customer_clusters_dbscan') }}
+clustered as (
+    select * from {{ clustered_customers() }}
 ),
 
 payload as (
     select cast(any_value(cast(build_diagnostics as varchar)) as json) as diagnostics
-    from dbscan
+    from clustered
 ),
 
 segments as (

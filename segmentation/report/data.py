@@ -7,7 +7,7 @@ feature_labels, and the k-distance curve recomputed as the build saw the data.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import duckdb
 import numpy as np
@@ -37,7 +37,9 @@ class ReportData:
 
     `build` is the row of build_metadata (raw data path, currency, build
     time); `feature_labels` maps each feature to its label in seed
-    feature_labels, in the seed's order (related features side by side).
+    feature_labels, in the seed's order (related features side by side);
+    `segment_changes` is the row of int_publish__segment_changes (customers
+    whose segment changed against the version published before), if any.
     """
 
     summary: pd.DataFrame
@@ -48,6 +50,7 @@ class ReportData:
     k_neighbour: int | None
     build: dict
     feature_labels: dict[str, str]
+    segment_changes: dict = field(default_factory=dict)
 
     @property
     def currency(self) -> str:
@@ -109,6 +112,16 @@ def read_diagnostics(con: duckdb.DuckDBPyConnection) -> dict:
     return {key: value for key, value in frame.iloc[-1].items() if not is_missing(value)}
 
 
+def read_segment_changes(con: duckdb.DuckDBPyConnection) -> dict:
+    """The row of int_publish__segment_changes without its nulls; empty if there is none."""
+    if not table_exists(con, "int_publish__segment_changes"):
+        return {}
+    frame = con.execute("select * from int_publish__segment_changes").df()
+    if frame.empty:
+        return {}
+    return {key: value for key, value in frame.iloc[-1].items() if not is_missing(value)}
+
+
 def read_feature_labels(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """Seed feature_labels as feature -> label, in the seed's order."""
     rows = con.execute("select feature_name, label from feature_labels order by rowid").fetchall()
@@ -142,6 +155,9 @@ def k_distance_curve(
     frame of every customer is held.
     """
     if "min_samples" not in diagnostics or "clustering_vars" not in diagnostics:
+        return None, None
+    # A score build searched no eps: its eps is the stored fit's, on the fit's scale.
+    if diagnostics.get("clustering_mode") == "score":
         return None, None
     config = ClusteringConfig.from_vars(_parsed(diagnostics["clustering_vars"]))
     data = read_features(
@@ -187,4 +203,5 @@ def load_report_data(con: duckdb.DuckDBPyConnection) -> ReportData:
         k,
         build=read_build(con),
         feature_labels=read_feature_labels(con),
+        segment_changes=read_segment_changes(con),
     )

@@ -1,0 +1,61 @@
+{#
+    Refit or score (var clustering_mode): which clustering model this build's
+    customers come from, the check that a score build has a fit to score with,
+    and the tables a refit keeps for later builds.
+#}
+
+{% macro clustered_customers() -%}
+    {#-
+        The Python model whose rows are this build's clusters: the refit
+        (customer_clusters_dbscan) or the score build (customer_clusters_scored);
+        the other returns no rows. Both have the same columns. A model calling
+        this names both in `-- depends_on:` lines, so the DAG is the same in
+        either mode.
+    -#}
+    {%- if var('clustering_mode') == 'score' -%}
+        {{- return(ref('customer_clusters_scored')) -}}
+    {%- endif -%}
+    {{- return(ref('customer_clusters_dbscan')) -}}
+{%- endmacro %}
+
+
+{% macro require_stored_fit() -%}
+    {#-
+        on-run-start, after validate_vars: a score build on a warehouse holding
+        no stored fit stops here, in one sentence naming the var, before any
+        model runs (customer_clusters_scored would fail only after staging and
+        the features). Only when the score model is selected; `--empty` builds
+        read nothing and need no fit.
+    -#}
+    {%- if not execute or var('clustering_mode') != 'score' or is_empty_build()
+        or 'model.customer_segmentation.customer_clusters_scored' not in selected_resources -%}
+        {{- return('') -}}
+    {%- endif -%}
+    {%- set fits = summary_relation('clustering_fits') -%}
+    {%- set stored = fits is not none
+        and run_query('select count(*) from ' ~ fits).columns[0].values()[0] > 0 -%}
+    {%- if not stored -%}
+        {%- do exceptions.raise_compiler_error(
+            "var clustering_mode is score but this warehouse holds no stored clustering fit"
+            ~ " (table clustering_fits is missing or empty), nothing was built: build once"
+            ~ " with clustering_mode: refit, the default, then score."
+        ) -%}
+    {%- endif -%}
+    {{- return('') -}}
+{%- endmacro %}
+
+
+{% macro persistent_state_models() -%}
+    {#-
+        The models holding what no build can regenerate (meta persistent_state:
+        true in their YAML): incremental with full_refresh false, so
+        `--full-refresh` keeps them. The hook for publishing them with the BI
+        files and restoring them on a fresh warehouse before a build.
+    -#}
+    {%- set names = [] -%}
+    {%- for node in graph.nodes.values() if node.resource_type == 'model'
+        and node.config.meta.get('persistent_state') -%}
+        {%- do names.append(node.name) -%}
+    {%- endfor -%}
+    {{- return(names | sort) -}}
+{%- endmacro %}
