@@ -20,20 +20,23 @@ from segmentation.clustering.output import METHOD_CODES
 from segmentation.clustering.sampling import FitRows
 from segmentation.refine import NOISE, Refinement, absorb_excess_noise
 
+# How far past the radius a nearest-point query looks (relative, and absolute at zero).
+BOUND_MARGIN = 1e-9
+
 
 def nearest_within(
     chunk: np.ndarray, index: cKDTree, radius: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Distance and position of each row's nearest indexed point, and whether it is within radius.
 
-    The search is bounded at the radius (a hair above it, because scipy's
-    bound is strict) so the tree prunes every branch further away than a row
-    could join; it finds the nearest points an unbounded query would, on
-    every core. Rows with none within the radius get an infinite distance.
+    The search is bounded a hair above the radius (scipy's bound is strict,
+    and compared squared, where a zero radius would find nothing) so the tree
+    prunes every branch further away than a row could join; it finds the
+    nearest points an unbounded query would, on every core, and the test
+    `<= radius` decides. Rows with none within the bound get an infinite distance.
     """
-    distances, indices = index.query(
-        chunk, k=1, distance_upper_bound=np.nextafter(radius, np.inf), workers=-1
-    )
+    bound = radius * (1 + BOUND_MARGIN) + BOUND_MARGIN
+    distances, indices = index.query(chunk, k=1, distance_upper_bound=bound, workers=-1)
     return distances, indices, distances <= radius
 
 
