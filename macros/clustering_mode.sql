@@ -19,6 +19,16 @@
 {%- endmacro %}
 
 
+{% macro build_diagnostics(relation) -%}
+    {#-
+        One row, one column `diagnostics`: the JSON a clustering Python model
+        repeats on every row of `relation` (null when it returned no rows).
+    -#}
+    select cast(any_value(cast(build_diagnostics as varchar)) as json) as diagnostics
+    from {{ relation }}
+{%- endmacro %}
+
+
 {% macro require_stored_fit() -%}
     {#-
         on-run-start, after validate_vars: a score build on a warehouse holding

@@ -2,20 +2,14 @@
 -- refit or scored with a stored fit (var clustering_mode), and how old that fit is.
 -- The Python model can return one table only, so it repeats its diagnostics as
 -- JSON on every row; an empty input still yields this row, with zero customers.
--- depends_on: {{ ref('customer_clusters_dbscan') }}
--- depends_on: {{ ref('customer_clusters_scored') }}
 with
 
-clustered as (
-    select * from {{ clustered_customers() }}
+payload as (
+    select * from {{ ref('int_clustering__assigning_fit') }}
 ),
 
 features as (
     select * from {{ ref('customer_features') }}
-),
-
-fits as (
-    select * from {{ ref('clustering_fits') }}
 ),
 
 build as (
@@ -23,21 +17,6 @@ build as (
         count(*) as customers,
         max(as_of_date) as as_of_date
     from features
-),
-
-payload as (
-    select cast(any_value(cast(build_diagnostics as varchar)) as json) as diagnostics
-    from clustered
-),
-
-fit as (
-    select
-        fits.fit_id,
-        fits.as_of_date,
-        fits.noise_share
-    from payload
-    inner join fits on (payload.diagnostics -> 'stored_fit' ->> 'fit_id') = fits.fit_id
-    qualify row_number() over (order by fits.refit_number desc) = 1
 ),
 
 final as (
@@ -92,13 +71,12 @@ final as (
                 payload.diagnostics ->> 'clustering_mode', {{ sql_string(var('clustering_mode')) }}
             ) as varchar
         ) as clustering_mode,
-        cast(fit.fit_id as varchar) as fit_id,
-        cast(fit.as_of_date as date) as fit_as_of_date,
-        cast(datediff('day', fit.as_of_date, build.as_of_date) as integer) as model_age_days,
-        cast(fit.noise_share as double) as fit_noise_share
+        cast(payload.fit_id as varchar) as fit_id,
+        cast(payload.fit_as_of_date as date) as fit_as_of_date,
+        cast(datediff('day', payload.fit_as_of_date, build.as_of_date) as integer) as model_age_days,
+        cast(payload.fit_noise_share as double) as fit_noise_share
     from build
     cross join payload
-    left join fit on true
 )
 
 select * from final

@@ -9,8 +9,7 @@ dbscan as (
 ),
 
 payload as (
-    select cast(any_value(cast(build_diagnostics as varchar)) as json) as diagnostics
-    from dbscan
+    {{ build_diagnostics('dbscan') }}
 ),
 
 fit as (

@@ -8,22 +8,8 @@ clustered as (
     select * from {{ clustered_customers() }}
 ),
 
-fits as (
-    select * from {{ ref('clustering_fits') }}
-),
-
-payload as (
-    select cast(any_value(cast(build_diagnostics as varchar)) as json) as diagnostics
-    from clustered
-),
-
 fit as (
-    select
-        fits.fit_id,
-        fits.as_of_date
-    from payload
-    inner join fits on (payload.diagnostics -> 'stored_fit' ->> 'fit_id') = fits.fit_id
-    qualify row_number() over (order by fits.refit_number desc) = 1
+    select * from {{ ref('int_clustering__assigning_fit') }}
 ),
 
 final as (
@@ -35,7 +21,7 @@ final as (
         cast(clustered.projection_x as double) as projection_x,
         cast(clustered.projection_y as double) as projection_y,
         cast(fit.fit_id as varchar) as fit_id,
-        cast(fit.as_of_date as date) as fit_as_of_date
+        cast(fit.fit_as_of_date as date) as fit_as_of_date
     from clustered
     left join fit on true
 )

@@ -11,17 +11,10 @@
 -- unusual_features: for noise, the features on which it is most spread
 -- out (segmentation.clustering.unusual_features), for its name.
 -- A score build reports the stored fit's origins and stability.
--- depends_on: {{ ref('customer_clusters_dbscan') }}
--- depends_on: {{ ref('customer_clusters_scored') }}
 with
 
-clustered as (
-    select * from {{ clustered_customers() }}
-),
-
 payload as (
-    select cast(any_value(cast(build_diagnostics as varchar)) as json) as diagnostics
-    from clustered
+    select * from {{ ref('int_clustering__assigning_fit') }}
 ),
 
 segments as (

@@ -39,7 +39,7 @@ from segmentation.clustering.run import (
     empty_result,
     feature_diagnostics,
 )
-from segmentation.clustering.stored_fit import StoredFit
+from segmentation.clustering.stored_fit import NoStoredFit, StoredFit, read_latest_fit
 from segmentation.features.source import read_scaled
 from segmentation.refine import NOISE
 
@@ -169,3 +169,12 @@ def score_relation(
         **quality_fields(quality),
     )
     return ClusteringResult(out, clock.finish(diagnostics))
+
+
+def score_latest_fit(relation, *, fits, points, config: ClusteringConfig) -> ClusteringResult:
+    """customer_features scored with the latest fit of clustering_fits and its points."""
+    stored = read_latest_fit(fits, points)
+    if stored is None:
+        raise NoStoredFit()
+    fit, record = stored
+    return score_relation(relation, fit, record, config)

@@ -306,3 +306,36 @@ def test_the_data_science_part_is_labelled_and_below_the_marketing_part() -> Non
         assert f'<section id="{section_id}">' in marketing
     for section_id, _ in report_page.DATA_SCIENCE_SECTIONS:
         assert f'<section id="{section_id}">' in data_science
+
+
+def test_a_score_build_says_how_old_its_model_is_and_how_far_the_data_drifted() -> None:
+    data = _synthetic_data()
+    scored = dataclasses.replace(
+        data,
+        diagnostics={
+            **data.diagnostics,
+            "clustering_mode": "score",
+            "fit_id": "b26fc6cf1961576a",
+            "fit_as_of_date": pd.Timestamp("2026-06-23"),
+            "model_age_days": 7,
+            "noise_share": 0.062,
+            "fit_noise_share": 0.036,
+        },
+        segment_changes={
+            "comparison": "same_fit",
+            "customers_changed": 12,
+            "customers_in_both": 1000,
+            "changed_share": 0.012,
+        },
+    )
+    header = report.render_html(scored).split('<div class="part"')[0]
+    assert "stored model (fit b26fc6cf1961576a), learned on the data as of 2026-06-23" in header
+    assert "7 days before this as-of date" in header
+    assert "Outliers: 6.2% of customers now, 3.6% when the model was learned" in header
+    assert "12 customers of 1,000 (1.2%) changed segment" in header
+    assert "searched no eps" in report.render_html(dataclasses.replace(scored, k_distances=None))
+    refit = dataclasses.replace(
+        data, diagnostics={**data.diagnostics, "clustering_mode": "refit", "fit_id": "abc"}
+    )
+    assert "Segments found on these customers (a refit; model abc)." in report.render_html(refit)
+    assert "stored model" not in report.render_html(data)
