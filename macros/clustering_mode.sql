@@ -31,27 +31,36 @@
 
 {% macro require_stored_fit() -%}
     {#-
-        on-run-start, after validate_vars: a score build on a warehouse holding
-        no stored fit stops here, in one sentence naming the var, before any
-        model runs (customer_clusters_scored would fail only after staging and
-        the features). Only when the score model is selected; `--empty` builds
-        read nothing and need no fit.
+        on-run-start, after validate_vars: a score build stops here, in one
+        sentence naming the var, before any model runs (the score model would
+        fail only after staging and the features), when the warehouse holds no
+        stored fit or the latest fit uses a feature customer_features no longer
+        has. Only when the score model is selected; `--empty` builds read
+        nothing and need no fit.
     -#}
     {%- if not execute or var('clustering_mode') != 'score' or is_empty_build()
         or 'model.customer_segmentation.customer_clusters_scored' not in selected_resources -%}
         {{- return('') -}}
     {%- endif -%}
     {%- set fits = summary_relation('clustering_fits') -%}
-    {%- set stored = fits is not none
-        and run_query('select count(*) from ' ~ fits).columns[0].values()[0] > 0 -%}
-    {%- if not stored -%}
-        {%- do exceptions.raise_compiler_error(
-            "var clustering_mode is score but this warehouse holds no stored clustering fit"
-            ~ " (table clustering_fits is missing or empty), nothing was built: build once"
-            ~ " with clustering_mode: refit, the default, then score."
-        ) -%}
+    {%- set features = [] if fits is none else run_query(
+        'select unnest(features) from (select features from ' ~ fits
+        ~ ' order by refit_number desc limit 1)'
+    ).columns[0].values() -%}
+    {%- set problem = 'var clustering_mode is score but ' -%}
+    {%- if features | length == 0 -%}
+        {%- set problem = problem ~ 'this warehouse holds no stored clustering fit'
+            ~ ' (table clustering_fits is missing or empty)' -%}
+    {%- else -%}
+        {%- set missing = features | reject('in', cluster_feature_columns()) | list -%}
+        {%- if not missing -%}
+            {{- return('') -}}
+        {%- endif -%}
+        {%- set problem = problem ~ 'the stored clustering fit uses '
+            ~ missing | join(', ') ~ ', which customer_features no longer has' -%}
     {%- endif -%}
-    {{- return('') -}}
+    {%- do exceptions.raise_compiler_error(problem ~ ', nothing was built: build once with'
+        ~ ' clustering_mode: refit, the default, then score.') -%}
 {%- endmacro %}
 
 

@@ -18,8 +18,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
+import yaml
 from conftest import PipelineBuild, assert_clean_failure
-from dbt_project_runner import DbtResult, run_dbt
+from dbt_project_runner import PROJECT_DIR, DbtResult, run_dbt
 from scipy.optimize import linear_sum_assignment
 from test_clustering_dbt import generate
 
@@ -169,6 +170,22 @@ def test_score_mode_without_a_stored_fit_stops_in_one_sentence(tmp_path):
     assert " START sql " not in result.output and " START python " not in result.output
 
 
+def test_a_stored_fit_on_a_feature_that_is_gone_stops_in_one_sentence(
+    builds: Builds, tmp_path: Path
+) -> None:
+    workdir = tmp_path / "dbt"
+    workdir.mkdir()
+    shutil.copy(builds.scored.db_path, workdir / "warehouse.duckdb")
+    with duckdb.connect(str(workdir / "warehouse.duckdb")) as con:
+        con.execute("update clustering_fits set features = list_append(features, 'shoe_size')")
+    result = run_dbt(workdir, ["build", *SELECT], {**SCORE, "raw_data_path": "unused"})
+    assert_clean_failure(
+        result,
+        "var clustering_mode is score but the stored clustering fit uses shoe_size, which"
+        " customer_features no longer has",
+    )
+
+
 def test_a_score_build_of_the_published_data_changes_no_ones_segment(
     pipeline_build: PipelineBuild, tmp_path: Path
 ) -> None:
@@ -200,3 +217,18 @@ def test_a_score_build_of_the_published_data_changes_no_ones_segment(
             f"select distinct assignment_method from read_parquet('{current}')"
         ).fetchall()
     assert {method for (method,) in methods} <= SCORED_METHODS
+
+
+def test_stored_state_survives_full_refresh_by_its_config() -> None:
+    """Every model marked persistent_state (what the restore on a fresh warehouse will
+    carry) is incremental with full_refresh false, and the fit store is marked."""
+    persistent = {}
+    for path in (PROJECT_DIR / "models").rglob("_*__models.yml"):
+        for node in yaml.safe_load(path.read_text())["models"]:
+            config = node.get("config") or {}
+            if (config.get("meta") or {}).get("persistent_state"):
+                persistent[node["name"]] = config
+    assert {"clustering_fits", "clustering_fit_points"} <= set(persistent)
+    for name, config in persistent.items():
+        assert config["materialized"] == "incremental", name
+        assert config["full_refresh"] is False, name
