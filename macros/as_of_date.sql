@@ -1,6 +1,7 @@
 {#
-    The as-of date rule (CONTRIBUTING.md, "The as-of date"), in one place so the
-    base models that reject future dates and stg_raw__as_of_date agree.
+    The as-of date rule (CONTRIBUTING.md, "The as-of date"). Only
+    stg_raw__as_of_date computes the date; the steps that reject future dates
+    read that model.
 #}
 
 {% macro as_of_date_var() -%}
@@ -23,8 +24,8 @@
         Both the quantile and the latest date are read off one count per date:
         quantile_disc over every row would hold every date in memory (DuckDB
         cannot spill it) and read the rows a second time for the maximum, each
-        time typing them again when the relation is a view (128M transactions
-        at 10M customers). quantile_disc(x, q) is the ceil(n * q)-th value in
+        time typing them again when the relation is a view over the raw lines.
+        quantile_disc(x, q) is the ceil(n * q)-th value in
         order (the first for q = 0), so the quantile is the first date whose
         running count reaches that rank.
     -#}

@@ -63,15 +63,23 @@
     {%- endif -%}
 
     {%- if status.get('rejected_rows') == 'success' -%}
+        {#-
+            Which reasons are defects is seed reject_reasons; a build that
+            selects some models on a new warehouse may not have loaded it, and
+            then the split is left out rather than guessed.
+        -#}
+        {%- set reasons = summary_relation('reject_reasons') -%}
+        {%- set defects = 'null' if reasons is none else
+            'count(*) filter (where ' ~ is_defect_reason('reject_reason', reasons) ~ ')' -%}
         {%- set rejects = run_query(
-            'select source_name, count(*) as rejected, count(*) filter (where reject_reason not in'
-            ~ " ('duplicate', 'superseded')) as defects from " ~ summary_relation('rejected_rows')
-            ~ ' group by source_name order by source_name'
+            'select source_name, count(*) as rejected, ' ~ defects ~ ' as defects from '
+            ~ summary_relation('rejected_rows') ~ ' group by source_name order by source_name'
         ) -%}
         {%- set counts = [] -%}
         {%- for row in rejects.rows -%}
             {%- do counts.append(row['source_name'] ~ ' ' ~ '{:,}'.format(row['rejected'])
-                ~ ' (' ~ '{:,}'.format(row['defects']) ~ ' defective)') -%}
+                ~ ('' if row['defects'] is none
+                    else ' (' ~ '{:,}'.format(row['defects']) ~ ' defective)')) -%}
         {%- endfor -%}
         {%- do lines.append('rejected rows (table rejected_rows, re-deliveries and old versions'
             ~ ' included): ' ~ (counts | join(', ') or 'none')) -%}

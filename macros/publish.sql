@@ -51,6 +51,73 @@
 {%- endmacro %}
 
 
+{% macro audit_check(
+    check_order, check_name, observed, passed, failure_message,
+    previous='null', threshold='null', threshold_var=none
+) -%}
+    {#-
+        One check of publish_audit, as a select over the one row of its CTE
+        audit_figures (int_publish__audit_figures): `observed`, `previous`,
+        `threshold`, `passed` and `failure_message` are SQL over those columns.
+        `passed` null means the check does not apply.
+    -#}
+    select
+        {{ check_order }} as check_order,
+        '{{ check_name }}' as check_name,
+        cast({{ observed }} as double) as observed,
+        cast({{ previous }} as double) as previous,
+        cast({{ threshold }} as double) as threshold,
+        {{ "'" ~ threshold_var ~ "'" if threshold_var else 'cast(null as varchar)' }} as threshold_var,
+        {{ passed }} as passed,
+        {{ failure_message }} as failure_message
+    from audit_figures
+{%- endmacro %}
+
+
+{% macro change_check(
+    check_order, check_name, figure, threshold_var, relative=false, label=none, unit='count'
+) -%}
+    {#-
+        An audit_check that the new build's `figure` is within var `threshold_var`
+        of the published version's (`previous_<figure>`): relative to that figure
+        when `relative`, else absolute. The message names both figures and the
+        var; a `share` reads in percent. Nothing published yet: no previous
+        figure, and the check does not apply.
+    -#}
+    {%- set limit = var(threshold_var) -%}
+    {%- set previous = 'previous_' ~ figure -%}
+    {%- set scale = '100 * ' if unit == 'share' else '' -%}
+    {%- set value_format = '%.1f%%' if unit == 'share' else '%d' -%}
+    {%- if relative -%}
+        {%- set limit_format, limit_scale = '%.1f%%', '100 * ' -%}
+    {%- elif unit == 'share' -%}
+        {%- set limit_format, limit_scale = '%.1f points', '100 * ' -%}
+    {%- else -%}
+        {%- set limit_format, limit_scale = '%d', '' -%}
+    {%- endif -%}
+    {%- set change = figure ~ ' - ' ~ previous -%}
+    {%- set relative_change = '100 * (' ~ change ~ ') / nullif(' ~ previous ~ ', 0), ' -%}
+    {%- set message -%}
+        printf(
+            '{{ label or figure }} changed from {{ value_format }} to {{ value_format }} ('
+            || '{{ "%+.1f%%; " if relative }}limit var {{ threshold_var }} = {{ limit_format }})',
+            {{ scale }}{{ previous }},
+            {{ scale }}{{ figure }},
+            {{ relative_change if relative }}{{ limit_scale }}{{ limit }}
+        )
+    {%- endset -%}
+    {%- set allowed = limit ~ (' * ' ~ previous if relative else '') -%}
+    {{ audit_check(
+        check_order, check_name, figure,
+        passed='abs(' ~ change ~ ') <= ' ~ allowed,
+        failure_message=message,
+        previous=previous,
+        threshold=limit,
+        threshold_var=threshold_var
+    ) }}
+{%- endmacro %}
+
+
 {% macro refuse_failed_publish() -%}
     {#-
         publish_marts' pre-hook: stops the publish, and the build with a

@@ -21,7 +21,107 @@
 {%- endmacro %}
 
 
-{% macro raw_file_columns(table_name, required, optional) -%}
+{% macro raw_contract_columns(table_name) -%}
+    {#-
+        The contract columns of source `raw.<table_name>` in contract order, each
+        a dict of name, required and personal: models/staging/_raw__sources.yml
+        is their one home, read here from dbt's graph. The graph is filled only
+        for execution; at parse time it is empty and no SQL runs, so none are
+        needed. A unit test runs against a manifest dbt makes for it, without
+        the sources, so there the YAML is read from its file
+        (raw_sources_from_file). SQLFluff gets a graph read from the same YAML
+        (lint/dbt_lint_context).
+    -#}
+    {%- set sources = graph.get('sources', {}) -%}
+    {%- if execute and model.resource_type == 'unit_test' -%}
+        {%- set sources = raw_sources_from_file() -%}
+    {%- endif -%}
+    {%- for node in sources.values() if node.source_name == 'raw' and node.name == table_name -%}
+        {%- set columns = [] -%}
+        {%- for column in node.columns.values() -%}
+            {%- do columns.append({
+                'name': column.name,
+                'required': column.meta.get('required', false),
+                'personal': column.meta.get('personal', false),
+            }) -%}
+        {%- endfor -%}
+        {{- return(columns) -}}
+    {%- endfor -%}
+    {%- if not sources -%}
+        {{- return([]) -}}
+    {%- endif -%}
+    {%- do exceptions.raise_compiler_error(
+        "No source raw." ~ table_name ~ " in models/staging/_raw__sources.yml."
+    ) -%}
+{%- endmacro %}
+
+
+{% macro raw_sources_from_file() -%}
+    {#-
+        The raw sources of models/staging/_raw__sources.yml in the shape of
+        dbt's graph.sources, as far as raw_contract_columns reads it: the file
+        read by DuckDB (jinja reads no files) and parsed by dbt's fromyaml.
+    -#}
+    {%- set path = invocation_args_dict.get('project_dir') ~ '/models/staging/_raw__sources.yml' -%}
+    {%- set text = run_query(
+        'select content from read_text(' ~ sql_string(path) ~ ')'
+    ).columns[0].values()[0] -%}
+    {%- set sources = {} -%}
+    {%- for source_entry in fromyaml(text).sources -%}
+        {%- for table in source_entry.tables -%}
+            {%- set columns = {} -%}
+            {%- for column in table.columns -%}
+                {%- do columns.update({column.name: {
+                    'name': column.name,
+                    'meta': (column.get('config') or {}).get('meta') or {},
+                }}) -%}
+            {%- endfor -%}
+            {%- do sources.update({source_entry.name ~ '.' ~ table.name: {
+                'source_name': source_entry.name, 'name': table.name, 'columns': columns,
+            }}) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{- return(sources) -}}
+{%- endmacro %}
+
+
+{% macro raw_columns(table_name, template, separator=', ') -%}
+    {#-
+        One piece of SQL per contract column of a source, in contract order:
+        `template` with {column} standing for the column's name, joined by
+        `separator`. Builds the lists a base model would otherwise spell out
+        column by column (a rename, a struct of raw values, a window order).
+    -#}
+    {%- set pieces = [] -%}
+    {%- for column in raw_contract_columns(table_name) -%}
+        {%- do pieces.append(template | replace('{column}', column.name)) -%}
+    {%- endfor -%}
+    {{- return(pieces | join(separator)) -}}
+{%- endmacro %}
+
+
+{% macro raw_record_json(table_name) -%}
+    {#- The raw row as JSON text under its contract names, from the `<column>_raw` columns. -#}
+    cast(to_json(struct_pack({{ raw_columns(table_name, '{column} := {column}_raw') }})) as varchar)
+{%- endmacro %}
+
+
+{% macro raw_file_select(table_name, suffix='', separator=', ') -%}
+    {#-
+        The select list that reads a raw file: every contract column as text,
+        named `<column><suffix>`, null when an optional column is absent, joined
+        by `separator`. Checks the file first (raw_file_columns).
+    -#}
+    {%- set found = raw_file_columns(table_name) -%}
+    {%- set pieces = [] -%}
+    {%- for column in found -%}
+        {%- do pieces.append(raw_column(found, column) ~ ' as ' ~ column ~ suffix) -%}
+    {%- endfor -%}
+    {{- return(pieces | join(separator)) -}}
+{%- endmacro %}
+
+
+{% macro raw_file_columns(table_name) -%}
     {#-
         Checks the raw file of source `raw.<table_name>` at execution time and
         returns a dict from each contract column to the file's column name (or
@@ -30,9 +130,10 @@
         Unit tests replace the source with a fixture, so there is no file to
         check: every column is then taken as present under its own name.
     -#}
+    {%- set contract = raw_contract_columns(table_name) -%}
     {%- set found = {} -%}
-    {%- for column in required + optional -%}
-        {%- do found.update({column: column}) -%}
+    {%- for column in contract -%}
+        {%- do found.update({column.name: column.name}) -%}
     {%- endfor -%}
     {%- if not execute or model.resource_type == 'unit_test' -%}
         {{- return(found) -}}
@@ -66,12 +167,12 @@
     {%- endfor -%}
 
     {%- set missing = [] -%}
-    {%- for column in required + optional -%}
-        {%- set actual = by_folded_name.get(column) -%}
-        {%- if actual is none and column in required -%}
-            {%- do missing.append(column) -%}
+    {%- for column in contract -%}
+        {%- set actual = by_folded_name.get(column.name) -%}
+        {%- if actual is none and column.required -%}
+            {%- do missing.append(column.name) -%}
         {%- endif -%}
-        {%- do found.update({column: actual}) -%}
+        {%- do found.update({column.name: actual}) -%}
     {%- endfor -%}
     {%- if missing -%}
         {%- do exceptions.raise_compiler_error(
@@ -251,21 +352,15 @@
 {%- endmacro %}
 
 
-{% macro fold_text(expression) -%}
-    {#- Free text folded for matching: trimmed, lowercased, inner runs of spaces made one. -#}
-    nullif(lower(trim(regexp_replace({{ expression }}, '\s+', ' ', 'g'))), '')
-{%- endmacro %}
-
-
 {% macro raw_parquet_rows_before_file(table_name, file_index) -%}
     {#-
         How many rows the Parquet files of a source's glob hold before the file
         at `file_index` (DuckDB numbers the files of a glob in name order), as a
         SQL expression with the counts written in, so that numbering rows needs
         no join: a join to a table of offsets made DuckDB build its hash table
-        on the 128M-row side at 10M customers and run out of memory. The counts
-        come from the files' metadata, so this query reads no rows. Under dbt
-        --empty there are no rows to number.
+        on the side of the rows, which ran out of memory on large files. The
+        counts come from the files' metadata, so this query reads no rows.
+        Under dbt --empty there are no rows to number.
     -#}
     {%- set no_rows = invocation_args_dict.get('empty') -%}
     {%- if not execute or model.resource_type == 'unit_test' or no_rows -%}
@@ -293,16 +388,15 @@
         file as text.
 
         Row numbers: row_number() over () would number the rows in file order,
-        but as a streaming window it runs the whole scan on one thread (1M
-        customers: typing 12.8M transactions took 15.0 s with it, 8.1 s
-        without, the same CPU time). A table written by one CREATE TABLE AS
+        but as a streaming window it runs the whole scan, and the typing in the
+        same query, on one thread. A table written by one CREATE TABLE AS
         with insertion order kept (DuckDB's default, set here so a profile
         cannot turn it off) stores the rows in scan order, and a scan keeps
         file order (files of a glob in name order), even when it runs on
         several threads. So the post-hook numbers the rows from their rowid,
         their position in that fresh table, counted from its first (inside the
         build's transaction DuckDB numbers a new table's rows from a large
-        offset near 2^55, not 0): 0.5 s at 12.8M rows.
+        offset near 2^55, not 0), a cheap update of one column.
 
         Compression: as for the base tables, without_fsst_hooks() (which
         says what it costs and buys).
@@ -323,12 +417,11 @@
         Pre- and post-hooks for a table of millions of distinct strings (raw
         lines, the typed base tables): DuckDB's FSST and dictionary-FSST
         compression are skipped. Trying them on every text column is the
-        costliest part of writing such a table: at 1M customers, about 1.5 s
-        for base_raw__transactions_lines and 2 s for base_raw__transactions
-        (alternating runs, BENCHMARKS.md). The price is disk, 2.4 GB for the
-        two instead of 0.7 GB; skip only 'fsst' to trade back. The values
-        read back are the same either way. The post-hook restores the
-        setting for the models after it.
+        costliest part of writing such a table (BENCHMARKS.md has the
+        figures). The price is disk, a few times the compressed size; skip only
+        'fsst' to trade some of it back. The values read back are the same
+        either way. The post-hook restores the setting for the models after
+        it.
     -#}
     {{- return({
         'pre': ["set disabled_compression_methods = 'fsst,dict_fsst'"],

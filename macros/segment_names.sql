@@ -7,9 +7,9 @@
         ("bigger baskets", "less recent"). The feature with the largest gap in
         z-score wins; ties go to the feature name, so reruns agree. A feature
         named by the SQL expression `skip_feature` is passed over, so a second phrase never
-        speaks of the feature the first one did. Used where
-        two segments would otherwise share a name
-        (int_segments__cluster_names).
+        speaks of the feature the first one did. Reads the caller's CTEs
+        cluster_profiles and feature_labels. Used where two segments would
+        otherwise share a name (int_segments__cluster_names).
     -#}
     select
         {{ groups }}.cluster_id,
@@ -36,3 +36,37 @@
         order by abs(own.z_score - leader.z_score) desc, own.feature_name asc
     ) = 1
 {% endmacro %}
+
+
+{% macro seed_condition_holds(value, operator, threshold) %}
+    {#-
+        Whether `value` compares with `threshold` as the seed's `operator` (>=, >, <=,
+        <, =) says: how every condition of seeds segment_rules and segment_descriptors
+        reads. Null when the value is missing or the operator unknown; callers treat
+        that as not holding.
+    -#}
+    case {{ operator }}
+        when '>=' then {{ value }} >= {{ threshold }}
+        when '>' then {{ value }} > {{ threshold }}
+        when '<=' then {{ value }} <= {{ threshold }}
+        when '<' then {{ value }} < {{ threshold }}
+        when '=' then {{ value }} = {{ threshold }}
+    end
+{%- endmacro %}
+
+
+{% macro same_name_rank(name_column, rank_column, leader_column=none) %}
+    {#-
+        Window columns over clusters that share `name_column`: `rank_column` numbers
+        them largest first and, when given, `leader_column` is the largest one's
+        cluster_id. Ties go to the lower cluster_id, so reruns agree.
+        Used where same-named clusters are told apart (int_segments__cluster_names).
+    -#}
+    {%- set largest_first -%}
+        partition by {{ name_column }} order by cluster_customers desc, cluster_id asc
+    {%- endset -%}
+    row_number() over ({{ largest_first }}) as {{ rank_column }}
+    {%- if leader_column %},
+    first_value(cluster_id) over ({{ largest_first }}) as {{ leader_column }}
+    {%- endif %}
+{%- endmacro %}

@@ -78,6 +78,7 @@
         {'var': 'segment_noise_cluster_id', 'is': 'integer'},
         {'var': 'segment_noise_name', 'is': 'text'},
         {'var': 'segment_name_descriptors', 'is': 'integer', 'min': 1},
+        {'var': 'segment_borrower_min_share', 'is': 'number', 'above': 0, 'max': 1},
         {'var': 'segment_stat_decimals', 'is': 'integer', 'min': 0},
         {'var': 'segment_zscore_winsor_quantile', 'is': 'number', 'min': 0, 'max': 0.5},
         {'var': 'min_source_match_share', 'is': 'number', 'min': 0, 'max': 1},

@@ -14,7 +14,8 @@ Writes into ``--out``:
   customer (dbt never reads it; tests score the clustering against it);
 - ``manifest.json``: the generator parameters, raw row counts per source, the exact
   number of rows dbt must reject per source and reason (the reasons and their
-  first-wins order are those of CONTRIBUTING.md), and the clean row counts.
+  first-wins order are those of seeds/staging/reject_reasons.csv), and the clean row
+  counts.
 
 Each row carries at most one injected defect and only clean rows are re-delivered,
 so the expected reject counts are exact. The as-of date is fixed (``AS_OF_DATE``) and
@@ -44,6 +45,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
+from raw_data.contract import column_names, reject_reasons_by_source
 from raw_data.personas import (
     BARGAIN,
     BIG,
@@ -61,63 +63,10 @@ AS_OF_DATE = np.datetime64("2026-06-30", "D")
 CHUNK_CUSTOMERS = 25_000
 GENERATOR_VERSION = 2
 
-TRANSACTION_COLUMNS = (
-    "transaction_id",
-    "customer_id",
-    "transaction_date",
-    "amount",
-    "quantity",
-    "product_category",
-    "channel",
-    "payment_method",
-)
-DEMOGRAPHIC_COLUMNS = (
-    "customer_id",
-    "birth_date",
-    "gender",
-    "annual_income",
-    "region",
-    "signup_date",
-    "updated_at",
-    "email",
-    "full_name",
-)
-CREDIT_COLUMNS = (
-    "customer_id",
-    "snapshot_date",
-    "credit_limit",
-    "balance",
-    "missed_payments_12m",
-    "credit_score",
-)
-SOURCES = {
-    "transactions": TRANSACTION_COLUMNS,
-    "demographics": DEMOGRAPHIC_COLUMNS,
-    "credit_profiles": CREDIT_COLUMNS,
-}
-# The reasons each source can be rejected for, in CONTRIBUTING.md's first-wins order.
-REJECT_REASONS = {
-    "transactions": (
-        "missing_customer_id",
-        "missing_transaction_id",
-        "unparsable_date",
-        "implausible_date",
-        "non_numeric_amount",
-        "amount_out_of_range",
-        "duplicate",
-        "conflicting_duplicate",
-        "future_date",
-    ),
-    "demographics": ("missing_customer_id", "duplicate", "superseded"),
-    "credit_profiles": (
-        "missing_customer_id",
-        "unparsable_date",
-        "implausible_date",
-        "duplicate",
-        "future_date",
-        "superseded",
-    ),
-}
+# The contract's columns per source and the reasons each source's rows can be rejected
+# for, in first-wins order: read from the dbt project, their one home (raw_data/contract.py).
+SOURCES = column_names()
+REJECT_REASONS = reject_reasons_by_source()
 # Share of rows given each single-row defect (one defect at most per row).
 TRANSACTION_DEFECT_RATES = {
     "missing_customer_id": 0.004,
@@ -443,7 +392,7 @@ def _transactions(
     columns["amount"] = _replace_where(
         amounts, is_["non_numeric_amount"], _draw_from(rng, NON_NUMERIC_AMOUNTS, n)
     )
-    table = pa.table(columns)
+    table = _contract_table("transactions", columns)
 
     clean = defect == 0
     duplicates = _redeliver(rng, clean & ~protected, DUPLICATE_RATE)
@@ -527,7 +476,7 @@ def _demographics(
     columns["customer_id"] = _replace_where(
         columns["customer_id"], missing, _draw_from(rng, BLANK_VALUES, n)
     )
-    table = pa.table(columns)
+    table = _contract_table("demographics", columns)
     duplicates = _redeliver(rng, ~missing, DUPLICATE_RATE / 2)
     out = pa.concat_tables([table, table.take(pa.array(duplicates))])
     tally.add(
@@ -582,7 +531,7 @@ def _credit_profiles(
     columns["snapshot_date"] = _replace_where(
         snap, is_["implausible_date"], _draw_from(rng, IMPLAUSIBLE_DATES, n)
     )
-    table = pa.table(columns)
+    table = _contract_table("credit_profiles", columns)
     clean = defect == 0
     duplicates = _redeliver(rng, clean, DUPLICATE_RATE / 2)
     out = pa.concat_tables([table, table.take(pa.array(duplicates))])
@@ -624,6 +573,14 @@ def generate_chunk(
 def _chunks(customers: int) -> Iterator[tuple[int, int, int]]:
     for index, start in enumerate(range(0, customers, CHUNK_CUSTOMERS)):
         yield index, start + 1, min(CHUNK_CUSTOMERS, customers - start)
+
+
+def _contract_table(source: str, columns: dict[str, pa.Array]) -> pa.Table:
+    """The generated columns in contract order: the YAML orders the file, not this module.
+
+    A contract column the generator does not make fails here, naming the column.
+    """
+    return pa.table({name: columns[name] for name in SOURCES[source]})
 
 
 class _Writers:

@@ -1,16 +1,20 @@
 """What dbt would put in a model's jinja context, with realistic values, for SQLFluff only.
 
 SQLFluff's jinja templater renders models without dbt and without a database:
-its own `var()` returns a placeholder and a macro that reads the warehouse
-(`segment_numeric_features`) returns nothing, so loops over features render
-empty and their SQL is never linted. `.sqlfluff` loads this package as its
-`library_path`; every public name here becomes a template variable, ahead of
-SQLFluff's dbt builtins. Nothing here runs in a dbt build.
+its own `var()` returns a placeholder, a macro that reads the warehouse
+(`segment_numeric_features`) returns nothing and there is no `graph` (whose
+sources give the staging macros the raw files' columns), so loops over
+features and columns render empty and their SQL is never linted. `.sqlfluff`
+loads this package as its `library_path`; every public name here becomes a
+template variable, ahead of SQLFluff's dbt builtins. Nothing here runs in a
+dbt build.
 """
 
 from __future__ import annotations
 
 import datetime as _datetime
+import importlib.util as _importlib_util
+import sys as _sys
 from pathlib import Path as _Path
 
 import yaml as _yaml
@@ -83,3 +87,39 @@ def contract_numeric_columns(relation: object) -> list[str]:
                 and str(column.get("data_type", "")).lower().startswith(_NUMERIC_TYPE_PREFIXES)
             ]
     raise RuntimeError(f"no model {name!r} with columns in models/**/*.yml")
+
+
+def _raw_data_contract() -> object:
+    """raw_data/contract.py, loaded from its file: SQLFluff does not put the project on sys.path."""
+    path = _PROJECT_DIR / "raw_data" / "contract.py"
+    spec = _importlib_util.spec_from_file_location("_raw_data_contract", path)
+    module = _importlib_util.module_from_spec(spec)
+    _sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _raw_sources_graph() -> dict:
+    """dbt's `graph.sources` for the raw sources, as far as macro raw_contract_columns reads it.
+
+    Both come from models/staging/_raw__sources.yml, so SQLFluff lints the
+    column lists the staging models build from it.
+    """
+    contract = _raw_data_contract()
+    return {
+        f"source.customer_segmentation.{contract.RAW_SOURCE}.{table}": {
+            "source_name": contract.RAW_SOURCE,
+            "name": table,
+            "columns": {
+                column.name: {
+                    "name": column.name,
+                    "meta": {"required": column.required, "personal": column.personal},
+                }
+                for column in columns
+            },
+        }
+        for table, columns in contract.contract_columns().items()
+    }
+
+
+graph = {"sources": _raw_sources_graph()}

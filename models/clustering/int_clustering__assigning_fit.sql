@@ -25,7 +25,8 @@ fit as (
 final as (
     select
         payload.diagnostics,
-        fit.fit_id,
+        -- Named by the model even when the fit store was not built in this run.
+        coalesce(fit.fit_id, payload.diagnostics -> 'stored_fit' ->> 'fit_id') as fit_id,
         fit.as_of_date as fit_as_of_date,
         fit.noise_share as fit_noise_share
     from payload

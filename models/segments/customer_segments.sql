@@ -1,7 +1,3 @@
--- Every customer of customer_features exactly once, with its named segment
--- and the few features a campaign list needs. A customer without a cluster
--- keeps a null cluster_id, which the contract's not_null constraint turns
--- into a failed build instead of a silently missing customer.
 with
 
 customer_features as (
@@ -35,6 +31,8 @@ final as (
         cast(customer_clusters.fit_id as varchar) as fit_id,
         cast(customer_clusters.fit_as_of_date as date) as fit_as_of_date
     from customer_features
+    -- A customer without a cluster keeps a null cluster_id, which the contract's not_null
+    -- turns into a failed build instead of a silently missing customer.
     left join customer_clusters
         on customer_features.customer_id = customer_clusters.customer_id
     left join cluster_names

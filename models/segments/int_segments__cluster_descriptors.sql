@@ -1,15 +1,3 @@
--- One row per cluster and descriptor of seed segment_descriptors that holds
--- on the cluster's profile: the words a descriptive segment name is built
--- from ("lapsed", "one-time", "with no missed payments").
---
--- A descriptor holds when the cluster's z-score on its feature passes the
--- descriptor's z condition and, where the seed gives one, the cluster's
--- median or mean in original units passes its statistic condition too
--- ("one-time" needs a median of exactly 1 purchase, not only fewer than
--- average). One descriptor per feature survives, the strictest (largest
--- |z_threshold|), so "frequent" beats "repeat". Descriptors are ranked by
--- strength, the |z-score| of their feature; the first var
--- segment_name_descriptors of them make the name.
 with
 
 cluster_profiles as (
@@ -30,10 +18,11 @@ descriptor_checks as (
         segment_descriptors.marketing_action,
         segment_descriptors.z_threshold,
         cluster_profiles.z_score,
-        case segment_descriptors.z_operator
-            when '>=' then cluster_profiles.z_score >= segment_descriptors.z_threshold
-            when '<=' then cluster_profiles.z_score <= segment_descriptors.z_threshold
-        end as z_holds,
+        {{ seed_condition_holds(
+            'cluster_profiles.z_score',
+            'segment_descriptors.z_operator',
+            'segment_descriptors.z_threshold'
+        ) }} as z_holds,
         case segment_descriptors.statistic
             when 'feature_median' then cluster_profiles.feature_median
             when 'feature_mean' then cluster_profiles.feature_mean
@@ -62,11 +51,9 @@ held_descriptors as (
         and (
             statistic is null
             or coalesce(
-                case statistic_operator
-                    when '=' then statistic_value = statistic_threshold
-                    when '>=' then statistic_value >= statistic_threshold
-                    when '<=' then statistic_value <= statistic_threshold
-                end,
+                {{ seed_condition_holds(
+                    'statistic_value', 'statistic_operator', 'statistic_threshold'
+                ) }},
                 false
             )
         )

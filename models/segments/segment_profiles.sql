@@ -1,6 +1,3 @@
--- One row per segment and feature: what a segment looks like, in original
--- units and as a z-score against all customers (long format, so a feature
--- added upstream needs no change here and a heatmap is one pivot away).
 with
 
 cluster_profiles as (

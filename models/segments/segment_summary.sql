@@ -1,7 +1,3 @@
--- One row per segment: the KPIs a BI dashboard shows, the marketing action
--- that follows the segment's profile (int_segments__cluster_names), and how
--- far the segment can be trusted (int_segments__cluster_diagnostics).
--- Revenue is net of refunds, from the cleaned transactions.
 with
 
 customer_segments as (

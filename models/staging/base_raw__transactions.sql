@@ -6,257 +6,96 @@
 
 with
 
-lines as not materialized (
-    -- A table (CSV) or a view over the Parquet file already: read it where
-    -- needed, never copy it (DuckDB would materialise a CTE read twice).
-    select * from {{ ref('base_raw__transactions_lines') }}
+typed as not materialized (
+    -- A view over the lines: typed again by each step that reads it, never held.
+    select * from {{ ref('base_raw__transactions_typed') }}
+),
+
+ranked_repeats as (
+    select * from {{ ref('base_raw__transactions_repeats') }}
+),
+
+as_of_date as (
+    select * from {{ ref('stg_raw__as_of_date') }}
 ),
 
 product_categories as (
     select * from {{ ref('product_categories') }}
 ),
 
-screened as not materialized (
-    -- Typed again by each step that reads it: rescanning the lines table costs
-    -- less than holding 12.8M typed rows, which spilled 5 GB at 1M customers.
-    select
-        *,
-        case
-            when customer_id is null then 'missing_customer_id'
-            when transaction_id is null then 'missing_transaction_id'
-            when transaction_at is null then 'unparsable_date'
-            when
-                transaction_at < cast({{ sql_string(var('min_valid_date')) }} as date)
-                then 'implausible_date'
-            when amount_number is null or not isfinite(amount_number) then 'non_numeric_amount'
-            when abs(amount_number) > {{ var('max_abs_amount') }} then 'amount_out_of_range'
-        end as row_reject_reason
-    from (
-        select
-            *,
-            nullif(trim(transaction_id_raw), '') as transaction_id,
-            {{ staged_customer_id('customer_id_raw') }} as customer_id,
-            try_cast(trim(transaction_date_raw) as timestamp) as transaction_at,
-            -- double tells "not a number" from "too large for decimal(18,2)"
-            try_cast(trim(amount_raw) as double) as amount_number,
-            try_cast(trim(amount_raw) as decimal(18, 2)) as amount,
-            try_cast(trim(quantity_raw) as integer) as quantity
-        from (
-            select
-                source_row_number,
-                transaction_id as transaction_id_raw,
-                customer_id as customer_id_raw,
-                transaction_date as transaction_date_raw,
-                amount as amount_raw,
-                quantity as quantity_raw,
-                product_category as product_category_raw,
-                channel as channel_raw,
-                payment_method as payment_method_raw
-            from lines
-        ) as raw_lines
-    ) as typed
+channel_values as (
+    select * from {{ ref('channel_values') }}
 ),
 
-product_category_values as (
-    -- Free text has few distinct values: fold each once, not once per row.
-    select
-        product_category_raw,
-        {{ fold_text('product_category_raw') }} as product_category_folded
-    from (select distinct product_category_raw from screened) as distinct_values
+payment_method_values as (
+    select * from {{ ref('payment_method_values') }}
 ),
 
+-- A category the seed does not know keeps its own folded name: a music
+-- retailer's segments must not all show `other`.
 product_category_map as (
-    select
-        product_category_values.product_category_raw,
-        case
-            when product_category_values.product_category_folded is null then 'unknown'
-            -- A category the seed does not know keeps its own folded name: a music
-            -- retailer's segments must not all show `other`.
-            else coalesce(
-                product_categories.product_category,
-                product_category_values.product_category_folded
-            )
-        end as product_category
-    from product_category_values
-    left join product_categories
-        on product_category_values.product_category_folded = product_categories.category_variant
+    {{ free_text_map(
+        'typed', 'product_category', 'product_categories',
+        unmapped='folded_values.folded', variant_column='category_variant',
+    ) }}
 ),
 
 channel_map as (
-    select
-        channel_raw,
-        case
-            when channel_folded is null then 'unknown'
-            when channel_folded in ('online', 'web', 'e-commerce') then 'online'
-            when channel_folded in ('store', 'in-store', 'in store', 'shop') then 'store'
-            when channel_folded in ('mobile', 'app', 'mobile app') then 'mobile'
-            else 'other'
-        end as channel
-    from (
-        select
-            channel_raw,
-            {{ fold_text('channel_raw') }} as channel_folded
-        from (select distinct channel_raw from screened) as distinct_values
-    ) as folded_values
+    {{ free_text_map('typed', 'channel', 'channel_values') }}
 ),
 
 payment_method_map as (
-    select
-        payment_method_raw,
-        case
-            when payment_method_folded is null then 'unknown'
-            when payment_method_folded in ('card', 'credit card', 'debit card') then 'card'
-            when payment_method_folded = 'cash' then 'cash'
-            when payment_method_folded in ('credit', 'store credit', 'credit line') then 'credit'
-            when
-                payment_method_folded in ('bnpl', 'buy now pay later', 'buy now, pay later')
-                then 'bnpl'
-            else 'other'
-        end as payment_method
-    from (
-        select
-            payment_method_raw,
-            {{ fold_text('payment_method_raw') }} as payment_method_folded
-        from (select distinct payment_method_raw from screened) as distinct_values
-    ) as folded_values
-),
-
-repeated_transaction_ids as (
-    -- Most ids occur once; only the few repeated ones need the sort below.
-    -- Counted over every line, failing ones too, so that this pass needs no
-    -- typing; ranked_repeats keeps only the rows that pass the row checks.
-    -- Counted by a 64-bit hash of the id: a smaller key than the text (at 10M
-    -- customers 128M of them, grouped beyond the memory limit). Two ids that
-    -- share a hash only bring a few more rows into the sort, where each id
-    -- is ranked on its own.
-    select hash(nullif(trim(transaction_id), '')) as transaction_id_hash
-    from lines
-    group by all
-    having count(*) > 1
-),
-
-ranked_repeats as (
-    -- Within a repeated transaction_id, rows sorted by their raw values put
-    -- exact copies side by side (the first copy in file order leads) and the
-    -- smallest content first, so one sort settles both kinds of duplicate.
-    select
-        source_row_number,
-        row_number() over by_transaction as position_in_transaction,
-        -- struct equality holds nulls equal: an exact copy, blanks included
-        coalesce(lag(raw_values) over by_transaction = raw_values, false) as is_copy_of_previous
-    from (
-        select
-            *,
-            struct_pack(
-                transaction_id_raw,
-                customer_id_raw,
-                transaction_date_raw,
-                amount_raw,
-                quantity_raw,
-                product_category_raw,
-                channel_raw,
-                payment_method_raw
-            ) as raw_values
-        from screened
-        where
-            row_reject_reason is null
-            and hash(transaction_id) in (
-                select repeated_transaction_ids.transaction_id_hash
-                from repeated_transaction_ids
-            )
-    ) as repeats
-    window by_transaction as (
-        partition by transaction_id
-        order by
-            transaction_id_raw asc,
-            customer_id_raw asc,
-            transaction_date_raw asc,
-            amount_raw asc,
-            quantity_raw asc,
-            product_category_raw asc,
-            channel_raw asc,
-            payment_method_raw asc,
-            source_row_number asc
-    )
-),
-
-transaction_dates as (
-    select cast(transaction_at as date) as transaction_date
-    from screened
-    where row_reject_reason is null
-),
-
-as_of as (
-    select
-        coalesce(
-            {{ as_of_date_var() }},
-            {{ as_of_date_from('transaction_dates', 'transaction_date') }}
-        ) as as_of_date
+    {{ free_text_map('typed', 'payment_method', 'payment_method_values') }}
 ),
 
 classified as (
     select
-        screened.*,
+        typed.*,
         product_category_map.product_category,
         channel_map.channel,
         payment_method_map.payment_method,
         coalesce(
-            screened.row_reject_reason,
+            typed.row_reject_reason,
             case
                 when
                     ranked_repeats.position_in_transaction > 1
                     and ranked_repeats.is_copy_of_previous
                     then 'duplicate'
                 when ranked_repeats.position_in_transaction > 1 then 'conflicting_duplicate'
-                when cast(screened.transaction_at as date) > as_of.as_of_date then 'future_date'
+                when typed.transaction_date > as_of_date.as_of_date then 'future_date'
             end
         ) as reject_reason
-    from screened
-    cross join as_of
+    from typed
+    cross join as_of_date
     left join ranked_repeats
-        on screened.source_row_number = ranked_repeats.source_row_number
+        on typed.source_row_number = ranked_repeats.source_row_number
     left join product_category_map
-        on
-            screened.product_category_raw
-            is not distinct from product_category_map.product_category_raw
+        on typed.product_category_raw is not distinct from product_category_map.product_category_raw
     left join channel_map
-        on screened.channel_raw is not distinct from channel_map.channel_raw
+        on typed.channel_raw is not distinct from channel_map.channel_raw
     left join payment_method_map
-        on screened.payment_method_raw is not distinct from payment_method_map.payment_method_raw
+        on typed.payment_method_raw is not distinct from payment_method_map.payment_method_raw
 ),
 
 final as (
-    -- The raw text is kept for rejected rows only (for rejected_rows): storing
-    -- it for every row would double the table for nothing.
+    -- The raw text is kept for rejected rows only (for rejected_rows).
     select
         source_row_number,
         transaction_id,
         customer_id,
         transaction_at,
-        cast(transaction_at as date) as transaction_date,
+        transaction_date,
         amount,
         quantity,
         product_category,
         channel,
         payment_method,
         amount < 0 as is_refund,
-        row_reject_reason is null as passes_row_checks,
         reject_reason,
         case when reject_reason is not null then customer_id_raw end as customer_id_raw,
         case when reject_reason is not null then transaction_id_raw end as record_key,
-        case
-            when reject_reason is not null
-                then cast(to_json(struct_pack(
-                    transaction_id := transaction_id_raw,
-                    customer_id := customer_id_raw,
-                    transaction_date := transaction_date_raw,
-                    amount := amount_raw,
-                    quantity := quantity_raw,
-                    product_category := product_category_raw,
-                    channel := channel_raw,
-                    payment_method := payment_method_raw
-                )) as varchar)
-        end as raw_record
+        case when reject_reason is not null then {{ raw_record_json('transactions') }} end
+            as raw_record
     from classified
 )
 

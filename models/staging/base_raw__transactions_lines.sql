@@ -1,28 +1,20 @@
 -- One row per line of the raw transactions file: every column as text under its
 -- contract name (null when an optional column is absent), numbered in file order.
--- Only transactions get this step: numbering their 12.8M rows (1M customers)
--- on one thread cost more than this copy does (raw_lines_hooks()). The other
--- sources have a tenth of the rows, and a copy of demographics would store a
--- second copy of personal data.
+-- Only transactions get this step: numbering rows inside the typing query runs
+-- that query on one thread (raw_lines_hooks()), which only the largest source
+-- cannot afford; a copy of demographics would also store personal data twice.
 --
 -- CSV is copied into a table and numbered by the post-hook. Parquet is not
 -- copied: a Parquet reader knows each row's file and place in it (DuckDB's
--- file_index and file_row_number), so a view numbers the rows on every core.
--- At 10M customers the copy was 13 GB of text, written once and then read from
--- disk by each step of base_raw__transactions, where the 2 GB file stays in the
--- page cache.
+-- file_index and file_row_number), so a view numbers the rows on every core,
+-- and the steps after it read the compressed file instead of a far larger copy
+-- of its text.
 {% set copies_the_file = var('raw_file_format') != 'parquet' %}
 {{ config(
     materialized=('table' if copies_the_file else 'view'),
     pre_hook=(raw_lines_hooks()['pre'] if copies_the_file else []),
     post_hook=(raw_lines_hooks()['post'] if copies_the_file else []),
 ) }}
-
-{%- set raw = raw_file_columns(
-    'transactions',
-    required=['transaction_id', 'customer_id', 'transaction_date', 'amount'],
-    optional=['quantity', 'product_category', 'channel', 'payment_method'],
-) %}
 
 with
 
@@ -45,22 +37,13 @@ source as (
 ),
 
 final as (
+    -- For CSV, source_row_number is added by the post-hook: raw_lines_hooks() says why.
     select
-        {{ raw_column(raw, 'transaction_id') }} as transaction_id,
-        {{ raw_column(raw, 'customer_id') }} as customer_id,
-        {{ raw_column(raw, 'transaction_date') }} as transaction_date,
-        {{ raw_column(raw, 'amount') }} as amount,
-        {{ raw_column(raw, 'quantity') }} as quantity,
-        {{ raw_column(raw, 'product_category') }} as product_category,
-        {{ raw_column(raw, 'channel') }} as channel,
-        {% if copies_the_file %}
-            -- source_row_number is added by the post-hook: raw_lines_hooks() says why.
-            {{ raw_column(raw, 'payment_method') }} as payment_method
-        {% else %}
-            {{ raw_column(raw, 'payment_method') }} as payment_method,
+        {% if not copies_the_file -%}
             {{ raw_parquet_rows_before_file('transactions', 'file_index') }}
-            + file_row_number + 1 as source_row_number
-        {% endif %}
+            + file_row_number + 1 as source_row_number,
+        {% endif -%}
+        {{ raw_file_select('transactions', separator=',\n        ') }}
     from source
 )
 

@@ -1,27 +1,28 @@
--- A table, not a view: every model and test that reads the as-of date would
--- otherwise take the quantile of 12.8M transaction dates again (1M customers).
+-- The one place the as-of date is computed; the steps that reject future dates
+-- read it. A table, not a view: every model and test that reads it would
+-- otherwise type the transactions and count their dates again.
 {{ config(materialized='table') }}
 
 with
 
-base_transactions as (
-    select * from {{ ref('base_raw__transactions') }}
+transactions as not materialized (
+    select * from {{ ref('base_raw__transactions_typed') }}
 ),
 
-base_credit_profiles as (
-    select * from {{ ref('base_raw__credit_profiles') }}
+credit_profiles as not materialized (
+    select * from {{ ref('base_raw__credit_profiles_typed') }}
 ),
 
 transaction_dates as (
     select transaction_date
-    from base_transactions
-    where passes_row_checks
+    from transactions
+    where row_reject_reason is null
 ),
 
 snapshot_dates as (
     select snapshot_date
-    from base_credit_profiles
-    where passes_row_checks
+    from credit_profiles
+    where row_reject_reason is null
 ),
 
 candidates as (

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from raw_data.generate import SOURCES
+from raw_data.contract import column_names
 
 # Where `make real-data` puts the downloaded packages; git-ignored.
 DEFAULT_CACHE = Path(__file__).resolve().parents[2] / "data" / "real" / ".cache"
@@ -28,12 +28,13 @@ def contract_frame(*, source: str, columns: dict[str, object] | None = None) -> 
     as missing values, so nothing is invented to fill them.
     """
     columns = columns or {}
-    unknown = set(columns) - set(SOURCES[source])
+    contract = column_names()[source]
+    unknown = set(columns) - set(contract)
     if unknown:
         raise ValueError(f"{source}: not contract columns: {sorted(unknown)}")
     length = len(next(iter(columns.values()))) if columns else 0
     frame = pd.DataFrame(index=range(length))
-    for name in SOURCES[source]:
+    for name in contract:
         values = columns.get(name)
         frame[name] = "" if values is None else pd.Series(values).astype("string").to_numpy()
     return frame.fillna("")
@@ -43,7 +44,7 @@ def write_contract(*, tables: dict[str, pd.DataFrame], out_dir: Path) -> list[Pa
     """Write the three tables as the contract's CSV files (header row, comma separated, UTF-8)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for source in SOURCES:
+    for source in column_names():
         path = out_dir / f"{source}.csv"
         tables[source].to_csv(path, index=False, lineterminator="\n")
         written.append(path)

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from raw_data.contract import column_names, contract_columns
 from raw_data.converters import (
     CONVERTERS,
     arasel_orders,
@@ -24,13 +25,12 @@ from raw_data.converters import (
 )
 from raw_data.converters.__main__ import first_customers, main
 from raw_data.converters._common import contract_frame, read_member
-from raw_data.generate import SOURCES
 
 REAL = Path(__file__).resolve().parents[2] / "data" / "real"
+SOURCES = column_names()
 REQUIRED = {
-    "transactions": ("transaction_id", "customer_id", "transaction_date", "amount"),
-    "demographics": ("customer_id",),
-    "credit_profiles": ("customer_id", "snapshot_date"),
+    source: [column.name for column in columns if column.required]
+    for source, columns in contract_columns().items()
 }
 # Rows of the committed fixtures, as SOURCE.md states them.
 FIXTURE_ROWS = {

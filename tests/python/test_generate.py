@@ -14,10 +14,12 @@ import pyarrow.parquet as pq
 import pytest
 
 from raw_data import generate as gen
+from raw_data.contract import column_names, reject_reasons_by_source
 from raw_data.personas import PERSONA_SHARES
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
 SAMPLE_ARGS = {"customers": 3000, "seed": 42, "file_format": "csv"}
+CONTRACT = column_names()
 FILES = ("transactions.csv", "demographics.csv", "credit_profiles.csv", "truth.csv")
 
 
@@ -46,7 +48,7 @@ def test_parquet_is_deterministic_and_holds_the_csv_text(tmp_path: Path) -> None
     gen.generate(400, 3, first, "parquet")
     gen.generate(400, 3, second, "parquet")
     gen.generate(400, 3, csv_dir, "csv")
-    for source in gen.SOURCES:
+    for source in CONTRACT:
         parquet_bytes = (first / f"{source}.parquet").read_bytes()
         assert parquet_bytes == (second / f"{source}.parquet").read_bytes(), source
         from_parquet = pq.read_table(first / f"{source}.parquet").to_pandas()
@@ -66,13 +68,13 @@ def test_seed_changes_the_data(tmp_path: Path) -> None:
 
 
 def test_files_have_exactly_the_contract_columns() -> None:
-    for source, columns in gen.SOURCES.items():
+    for source, columns in CONTRACT.items():
         assert tuple(_read(SAMPLE / f"{source}.csv").columns) == columns
     assert tuple(_read(SAMPLE / "truth.csv").columns) == ("customer_id", "persona")
 
 
 def test_manifest_row_counts_match_the_files(sample_manifest: dict) -> None:
-    for source in gen.SOURCES:
+    for source in CONTRACT:
         raw = sample_manifest["raw_rows"][source]
         assert len(_read(SAMPLE / f"{source}.csv")) == raw
         rejected = sum(sample_manifest["expected_rejected_rows"][source].values())
@@ -91,7 +93,7 @@ def test_personas_have_their_planned_shares(sample_manifest: dict) -> None:
 
 
 def test_every_reject_reason_is_present(sample_manifest: dict) -> None:
-    for source, reasons in gen.REJECT_REASONS.items():
+    for source, reasons in reject_reasons_by_source().items():
         counts = sample_manifest["expected_rejected_rows"][source]
         assert set(counts) == set(reasons)
         assert all(counts[reason] > 0 for reason in reasons), (source, counts)
@@ -148,8 +150,8 @@ def test_zero_customers_writes_header_only_files(tmp_path: Path) -> None:
     for file_format in ("csv", "parquet"):
         out = tmp_path / file_format
         manifest = gen.generate(0, 1, out, file_format)
-        assert manifest["raw_rows"] == dict.fromkeys(gen.SOURCES, 0)
-        for source, columns in gen.SOURCES.items():
+        assert manifest["raw_rows"] == dict.fromkeys(CONTRACT, 0)
+        for source, columns in CONTRACT.items():
             path = out / f"{source}.{file_format}"
             frame = _read(path) if file_format == "csv" else pq.read_table(path).to_pandas()
             assert frame.empty and tuple(frame.columns) == columns

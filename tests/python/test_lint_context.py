@@ -34,13 +34,29 @@ def test_the_feature_loops_render_one_column_per_numeric_feature() -> None:
         and c["data_type"].split("(")[0] in {"integer", "bigint", "double", "decimal"}
     ]
     assert len(numeric) > 10
-    sql = _rendered("models/segments/int_segments__cluster_profiles.sql")
+    features = _rendered("models/segments/int_segments__clustered_features.sql")
+    profiles = _rendered("models/segments/int_segments__cluster_profiles.sql")
     for position, name in enumerate(numeric, start=1):
-        assert f"cast(customer_features.{name} as double) as feature_{position}," in sql
-        assert f"'{name}' as feature_name" in sql
+        assert f"cast(customer_features.{name} as double) as feature_{position}," in features
+        assert f"'{name}' as feature_name" in profiles
 
 
 def test_vars_render_with_the_project_defaults() -> None:
     """Not SQLFluff's placeholder: the default dbt_project.yml writes once."""
-    sql = _rendered("models/staging/base_raw__transactions.sql")
+    sql = _rendered("models/staging/base_raw__transactions_typed.sql")
     assert "abs(amount_number) > 1000000" in sql
+
+
+def test_the_raw_column_lists_render_from_the_sources_yaml() -> None:
+    """The column lists the staging macros build from dbt's graph render for SQLFluff too,
+    every contract column in contract order (lint/dbt_lint_context stands in for the graph)."""
+    sources = yaml.safe_load((PROJECT_DIR / "models/staging/_raw__sources.yml").read_text())
+    [raw] = sources["sources"]
+    tables = {table["name"]: [c["name"] for c in table["columns"]] for table in raw["tables"]}
+    for source, columns in tables.items():
+        sql = _rendered(f"models/staging/base_raw__{source}.sql")
+        record = ", ".join(f"{name} := {name}_raw" for name in columns)
+        assert f"cast(to_json(struct_pack({record})) as varchar)" in sql, source
+    sql = _rendered("models/staging/base_raw__transactions_repeats.sql")
+    order = ", ".join(f"{name}_raw asc" for name in tables["transactions"])
+    assert f"order by {order}, source_row_number asc" in sql

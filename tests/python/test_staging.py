@@ -17,11 +17,11 @@ import duckdb
 import pytest
 from dbt_project_runner import DbtResult, run_dbt
 
+from raw_data.contract import column_names
 from raw_data.generate import generate
 
 CUSTOMERS = 2000
 SEED = 11
-SOURCES = ("transactions", "demographics", "credit_profiles")
 STAGED = {
     "transactions": "stg_raw__transactions",
     "demographics": "stg_raw__demographics",
@@ -165,35 +165,10 @@ def _write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-TRANSACTION_HEADER = [
-    "transaction_id",
-    "customer_id",
-    "transaction_date",
-    "amount",
-    "quantity",
-    "product_category",
-    "channel",
-    "payment_method",
-]
-DEMOGRAPHIC_HEADER = [
-    "customer_id",
-    "birth_date",
-    "gender",
-    "annual_income",
-    "region",
-    "signup_date",
-    "updated_at",
-    "email",
-    "full_name",
-]
-CREDIT_HEADER = [
-    "customer_id",
-    "snapshot_date",
-    "credit_limit",
-    "balance",
-    "missed_payments_12m",
-    "credit_score",
-]
+CONTRACT = column_names()
+TRANSACTION_HEADER = list(CONTRACT["transactions"])
+DEMOGRAPHIC_HEADER = list(CONTRACT["demographics"])
+CREDIT_HEADER = list(CONTRACT["credit_profiles"])
 
 
 def _header_only_files(raw_dir: Path) -> None:
@@ -313,7 +288,9 @@ def test_defect_share_above_limit_fails_the_build_with_counts(tmp_path):
         [
             "build",
             "--select",
+            # The gate reads which reasons are defects from seed reject_reasons.
             "+base_raw__transactions",
+            "reject_reasons",
             "--indirect-selection",
             "cautious",
             "--exclude",

@@ -3,7 +3,9 @@
 -- mean is compared with the mean of the same (winsorised) values. A missing
 -- value counted as a number, or a customer profiled twice or not at all,
 -- breaks the balance.
-{% set tolerance = var('segment_z_balance_tolerance', 0.0001) %}
+-- z-scores are rounded to var segment_stat_decimals, so their weighted mean may
+-- miss zero by up to half a unit in that decimal.
+{% set tolerance = 10 ** -(var('segment_stat_decimals') | int) %}
 with
 
 segment_profiles as (

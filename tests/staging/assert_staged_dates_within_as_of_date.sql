@@ -1,6 +1,7 @@
--- The base models compute the as-of date themselves (stg_raw__as_of_date reads
--- them), so this guards that both agree: nothing staged lies after the as-of
--- date, and every future_date reject does. Returns the offending rows.
+-- The steps that reject future dates read the as-of date from
+-- stg_raw__as_of_date; this guards that they apply it as that model states
+-- it: nothing staged lies after the as-of date, and every future_date reject
+-- does. Returns the offending rows.
 
 with
 
