@@ -73,7 +73,8 @@ final as (
         ) as clustering_mode,
         cast(payload.fit_id as varchar) as fit_id,
         cast(payload.fit_as_of_date as date) as fit_as_of_date,
-        cast(datediff('day', payload.fit_as_of_date, build.as_of_date) as integer) as model_age_days,
+        cast(datediff('day', payload.fit_as_of_date, build.as_of_date) as integer)
+            as model_age_days,
         cast(payload.fit_noise_share as double) as fit_noise_share
     from build
     cross join payload

@@ -1,7 +1,4 @@
--- The points of each stored fit (clustering_fits): the fitted customers noise could
--- join, on the fit's scale, with their final cluster and whether each is a DBSCAN
--- core point. No customer id: a point is a place in feature space, not a person.
--- Appended once per fit id, never rebuilt (full_refresh false).
+-- No customer id: a point is a place in feature space, all scoring needs.
 with
 
 dbscan as (

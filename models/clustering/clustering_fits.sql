@@ -1,7 +1,5 @@
--- One row per refit that learned a new model: what a score build needs besides
--- the points (clustering_fit_points), and what the fit was like. Appended, never
--- rebuilt (incremental, full_refresh false: --full-refresh keeps it); a refit
--- whose fit is the latest one already (the same data again) adds nothing.
+-- Appended, never rebuilt: a refit whose fit is already the latest adds nothing, so
+-- rebuilding the same data changes no stored state.
 with
 
 dbscan as (

@@ -1,5 +1,3 @@
--- One row: this build's clustering diagnostics (the JSON the Python model repeats on
--- every row) and the stored fit that assigned its customers, refit or score build.
 -- depends_on: {{ ref('customer_clusters_dbscan') }}
 -- depends_on: {{ ref('customer_clusters_scored') }}
 with

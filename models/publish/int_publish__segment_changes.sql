@@ -1,9 +1,5 @@
--- One row: this build's customers against the version BI reads now (the last
--- published build), how many are in both and how many of those changed segment.
--- A cluster id names the same segment only between builds assigned by the same
--- stored fit (a refit and the score builds that use its fit); against a version of
--- another fit, or one published before fits were stored, the figures stay null.
--- The published version is looked up when the model runs.
+-- A cluster id names the same segment only between builds assigned by the same stored
+-- fit, so against another fit's version the figures stay null.
 {%- set published = published_file('customer_segments.parquet') %}
 {%- set manifest = published_file('manifest.json') %}
 {%- set previous_has_fit = published and run_query(
