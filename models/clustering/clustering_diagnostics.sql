@@ -77,7 +77,8 @@ final as (
             as model_age_days,
         cast(payload.fit_noise_share as double) as fit_noise_share
     from build
-    cross join payload
+    -- Left: `dbt build --empty` reads the ephemeral payload as no row at all.
+    left join payload on true
 )
 
 select * from final
