@@ -52,30 +52,19 @@ repeated_snapshots as (
     having count(*) > 1
 ),
 
+repeats as (
+    select dated.*
+    from dated
+    inner join repeated_snapshots
+        on
+            dated.customer_id = repeated_snapshots.customer_id
+            and dated.snapshot_date = repeated_snapshots.snapshot_date
+    where dated.row_reject_reason is null
+),
+
 ranked_repeats as (
-    -- Ties on the snapshot date go to the smallest raw values, not file
-    -- order, and exact copies sit side by side, the first copy in file order
-    -- leading.
-    select
-        source_row_number,
-        row_number() over by_snapshot as position_in_snapshot,
-        -- struct equality holds nulls equal: an exact copy, blanks included
-        coalesce(lag(raw_values) over by_snapshot = raw_values, false) as is_copy_of_previous
-    from (
-        select
-            dated.*,
-            struct_pack({{ raw_columns('credit_profiles', 'dated.{column}_raw') }}) as raw_values
-        from dated
-        inner join repeated_snapshots
-            on
-                dated.customer_id = repeated_snapshots.customer_id
-                and dated.snapshot_date = repeated_snapshots.snapshot_date
-        where dated.row_reject_reason is null
-    ) as repeats
-    window by_snapshot as (
-        partition by customer_id, snapshot_date
-        order by {{ raw_columns('credit_profiles', '{column}_raw asc') }}, source_row_number asc
-    )
+    -- Ties on the snapshot date go to the smallest raw values, not file order.
+    {{ rank_repeats('credit_profiles', 'repeats', ['customer_id', 'snapshot_date']) }}
 ),
 
 classified as (
@@ -90,7 +79,7 @@ classified as (
                 when dated.is_future then 'future_date'
                 when
                     dated.snapshot_date < repeated_customers.leading_snapshot_date
-                    or ranked_repeats.position_in_snapshot > 1
+                    or ranked_repeats.position_in_group > 1
                     then 'superseded'
             end
         ) as reject_reason

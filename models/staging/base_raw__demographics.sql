@@ -45,29 +45,19 @@ repeated_versions as (
     having count(*) > 1
 ),
 
+repeats as (
+    select typed.*
+    from typed
+    inner join repeated_versions
+        on
+            typed.customer_id = repeated_versions.customer_id
+            and typed.updated_at is not distinct from repeated_versions.updated_at
+),
+
 ranked_repeats as (
     -- Ties on updated_at go to the smallest raw values, so the result does
-    -- not depend on file order, and exact copies sit side by side, the first
-    -- copy in file order leading.
-    select
-        source_row_number,
-        row_number() over by_version as position_in_version,
-        -- struct equality holds nulls equal: an exact copy, blanks included
-        coalesce(lag(raw_values) over by_version = raw_values, false) as is_copy_of_previous
-    from (
-        select
-            typed.*,
-            struct_pack({{ raw_columns('demographics', 'typed.{column}_raw') }}) as raw_values
-        from typed
-        inner join repeated_versions
-            on
-                typed.customer_id = repeated_versions.customer_id
-                and typed.updated_at is not distinct from repeated_versions.updated_at
-    ) as repeats
-    window by_version as (
-        partition by customer_id, updated_at
-        order by {{ raw_columns('demographics', '{column}_raw asc') }}, source_row_number asc
-    )
+    -- not depend on file order.
+    {{ rank_repeats('demographics', 'repeats', ['customer_id', 'updated_at']) }}
 ),
 
 classified as (
@@ -87,7 +77,7 @@ classified as (
                         typed.updated_at is null
                         and repeated_customers.leading_updated_at is not null
                     )
-                    or ranked_repeats.position_in_version > 1
+                    or ranked_repeats.position_in_group > 1
                     then 'superseded'
             end
         ) as reject_reason

@@ -58,10 +58,10 @@ classified as (
             typed.row_reject_reason,
             case
                 when
-                    ranked_repeats.position_in_transaction > 1
+                    ranked_repeats.position_in_group > 1
                     and ranked_repeats.is_copy_of_previous
                     then 'duplicate'
-                when ranked_repeats.position_in_transaction > 1 then 'conflicting_duplicate'
+                when ranked_repeats.position_in_group > 1 then 'conflicting_duplicate'
                 when typed.transaction_date > as_of_date.as_of_date then 'future_date'
             end
         ) as reject_reason

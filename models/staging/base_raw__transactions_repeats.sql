@@ -28,9 +28,7 @@ repeated_transaction_ids as (
 ),
 
 repeats as (
-    select
-        *,
-        struct_pack({{ raw_columns('transactions', '{column}_raw') }}) as raw_values
+    select *
     from typed
     where
         row_reject_reason is null
@@ -41,19 +39,7 @@ repeats as (
 ),
 
 final as (
-    -- Within a repeated transaction_id, rows sorted by their raw values put
-    -- exact copies side by side (the first copy in file order leads) and the
-    -- smallest content first, so one sort settles both kinds of duplicate.
-    select
-        source_row_number,
-        row_number() over by_transaction as position_in_transaction,
-        -- struct equality holds nulls equal: an exact copy, blanks included
-        coalesce(lag(raw_values) over by_transaction = raw_values, false) as is_copy_of_previous
-    from repeats
-    window by_transaction as (
-        partition by transaction_id
-        order by {{ raw_columns('transactions', '{column}_raw asc') }}, source_row_number asc
-    )
+    {{ rank_repeats('transactions', 'repeats', ['transaction_id']) }}
 )
 
 select * from final
