@@ -16,6 +16,8 @@ import duckdb
 # seeds/<stage>/ is that stage's cost; tests are their own stage.
 STAGES = ("staging", "features", "clustering", "segments", "publish", "semantic", "tests")
 CLUSTERING_MODEL = "customer_clusters_dbscan"
+# The model that assigns every customer with the stored fit in a score build.
+SCORING_MODEL = "customer_clusters_scored"
 # The models that stage the transactions file, timed against the typed copy floor.
 TRANSACTIONS_STAGING = (
     "base_raw__transactions_lines",

@@ -15,6 +15,9 @@ says otherwise), then measures, each in a fresh process under the same caps
 
 1. the pipeline: a full `dbt build` from an empty warehouse, with its stage
    times from dbt's `run_results.json` and the warehouse's size on disk;
+   then, on the warehouse it left, a `dbt build` in score mode (var
+   clustering_mode: score: every customer assigned with the fit the full
+   build stored; `--skip-score` leaves it out);
 2. the baseline (`benchmarks.baseline_notebook`) with the eps, min_samples
    and features the pipeline chose, read from its `clustering_diagnostics`
    (CSV input up to `--baseline-max-customers` only: it reads CSV with
@@ -62,6 +65,7 @@ from benchmarks.runs import (
     run_baseline,
     run_floor,
     run_pipeline,
+    run_score_build,
     run_typed_copy_floor,
 )
 from benchmarks.tables import table, time_text, update_benchmarks_md
@@ -147,6 +151,14 @@ def benchmark_size(
     print(f"[bench] {customers:,} customers ({file_format}): dbt build", file=sys.stderr)
     row["pipeline"] = run_pipeline(data_dir, workdir / "pipeline", caps, args.dbt_args, file_format)
     print(f"[bench]   pipeline: {time_text(row['pipeline'])}", file=sys.stderr)
+    if args.skip_score or row["pipeline"]["measurement"]["status"] != "ok":
+        row["score"] = None
+    else:
+        print("[bench]   dbt build in score mode on that warehouse", file=sys.stderr)
+        row["score"] = run_score_build(
+            data_dir, workdir / "pipeline", caps, args.dbt_args, file_format
+        )
+        print(f"[bench]   score build: {time_text(row['score'])}", file=sys.stderr)
     parameters = row["pipeline"].get("parameters")
     if parameters is None and fallback is not None:
         parameters = scaled_parameters(fallback[1], fallback[0], customers)
@@ -219,6 +231,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "(default: RESULTS_DIR/data)",
     )
     parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument(
+        "--skip-score",
+        action="store_true",
+        help="skip the score-mode build after the full build (clustering_mode: score)",
+    )
     parser.add_argument(
         "--baseline-max-customers",
         type=int,

@@ -17,6 +17,7 @@ import duckdb
 
 from benchmarks.build_results import (
     CLUSTERING_MODEL,
+    SCORING_MODEL,
     TRANSACTIONS_STAGING,
     models_seconds,
     persona_agreement,
@@ -111,12 +112,47 @@ def run_pipeline(
 ) -> dict:
     """A full `dbt build` on `data_dir`, measured; stage times and parameters when it finished."""
     fresh_workdir(workdir)
+    return _measured_build(data_dir, workdir, caps, dbt_args, file_format)
+
+
+def run_score_build(
+    data_dir: Path, workdir: Path, caps: dict, dbt_args: list[str], file_format: str = "csv"
+) -> dict:
+    """A `dbt build` in score mode on the warehouse `run_pipeline` left in `workdir`, measured.
+
+    The same files and the same warehouse: every model is rebuilt as in the
+    full build but the clustering, which assigns every customer with the fit
+    the full build stored instead of fitting one.
+    """
+    record = _measured_build(
+        data_dir, workdir, caps, dbt_args, file_format, {"clustering_mode": "score"}, "score"
+    )
+    if "stages" in record:
+        run_results_path = workdir / "target" / "run_results.json"
+        run_results = json.loads(run_results_path.read_text(encoding="utf-8"))
+        record["scoring_model_seconds"] = models_seconds(run_results, (SCORING_MODEL,))
+    return record
+
+
+def _measured_build(
+    data_dir: Path,
+    workdir: Path,
+    caps: dict,
+    dbt_args: list[str],
+    file_format: str,
+    extra_vars: dict | None = None,
+    name: str = "dbt_build",
+) -> dict:
+    """One measured `dbt build` in `workdir`, logged to `<name>.log`; stage times and
+    parameters when it finished."""
     dbt = str(Path(sys.executable).with_name("dbt"))
     build_vars = {"raw_data_path": str(data_dir), "raw_file_format": file_format}
-    cmd = [dbt, "build", "--vars", json.dumps(build_vars), *dbt_args]
+    cmd = [dbt, "build", "--vars", json.dumps({**build_vars, **(extra_vars or {})}), *dbt_args]
+    # An earlier build's results in the same workdir would pass for this one's.
+    (workdir / "target" / "run_results.json").unlink(missing_ok=True)
     load_before = load_average()
     measurement = run_measured(
-        cmd, log_path=workdir / "dbt_build.log", env=dbt_env(workdir), cwd=PROJECT_DIR, **caps
+        cmd, log_path=workdir / f"{name}.log", env=dbt_env(workdir), cwd=PROJECT_DIR, **caps
     )
     record: dict = {
         "measurement": asdict(measurement),

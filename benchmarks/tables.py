@@ -109,7 +109,54 @@ def table(rows: list[dict]) -> str:
             f"| {row['customers']:,} | {cells} | {params.get('fit_method') or '-'} "
             f"| {params.get('clusters', '-')} | {noise_text} |"
         )
-    return "\n".join([*lines, "", scale_table(rows), "", growth_table(rows)])
+    return "\n".join([*lines, "", score_table(rows), "", scale_table(rows), "", growth_table(rows)])
+
+
+def score_table(rows: list[dict]) -> str:
+    """Score mode against the full build of the same run, on the same files and warehouse.
+
+    Both whole builds (wall time and peak memory of the process tree) and
+    their clustering models alone: DBSCAN with its search, refinement and
+    stability, against assigning every customer with the stored fit.
+    """
+    lines = [
+        "Score mode (var clustering_mode: score) against the full build above, on its "
+        "warehouse (the fit it stored) and the same files; the ratios are score over full:",
+        "",
+        "| customers | full build | score build | score / full | full peak memory "
+        "| score peak memory | score / full | clustering model: refit | clustering model: "
+        "score | score / refit |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        full, score = row["pipeline"], row.get("score")
+        if not score:
+            continue
+        finished = score["measurement"]["status"] == "ok"
+        full_wall = full["measurement"]["wall_seconds"]
+        score_wall = score["measurement"]["wall_seconds"] if finished else None
+        full_peak = full["measurement"]["peak_rss_bytes"]
+        score_peak = score["measurement"]["peak_rss_bytes"]
+        refit_model = full.get("clustering_model_seconds")
+        score_model = score.get("scoring_model_seconds")
+        lines.append(
+            f"| {row['customers']:,} | {time_text(full)} | {time_text(score)} "
+            f"| {_fine_ratio(score_wall, full_wall)} | {_gib(full_peak)} | {_gib(score_peak)} "
+            f"| {_fine_ratio(score_peak, full_peak)} | {_seconds(refit_model)} "
+            f"| {_seconds(score_model)} | {_fine_ratio(score_model, refit_model)} |"
+        )
+    return "\n".join(lines) if len(lines) > 4 else ""
+
+
+def _fine_ratio(value: float | None, reference: float | None) -> str:
+    """A ratio below 1 worth two decimals (a step a tenth as long reads 0.10x, not 0.1x)."""
+    if value is None or not reference:
+        return "-"
+    return f"{value / reference:.2f}x"
+
+
+def _seconds(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f} s"
 
 
 def _ratio(value: float | None, reference: float | None) -> str:

@@ -28,6 +28,16 @@
         {%- do lines.append(segments_line()) -%}
     {%- endif -%}
 
+    {%- if status.get('clustering_diagnostics') == 'success' -%}
+        {%- set model = run_query(
+            'select clustering_mode, fit_id, fit_as_of_date, model_age_days, noise_share,'
+            ~ ' fit_noise_share from ' ~ summary_relation('clustering_diagnostics')
+        ).rows[0] -%}
+        {%- if model['fit_id'] -%}
+            {%- do lines.append(clustering_model_line(model)) -%}
+        {%- endif -%}
+    {%- endif -%}
+
     {%- if status.get('rejected_rows') == 'success' -%}
         {#-
             Which reasons are defects is seed reject_reasons; a build that
@@ -98,6 +108,24 @@
 
     {{- log('Build summary:\n  ' ~ lines | join('\n  '), info=true) -}}
     {{- return('') -}}
+{%- endmacro %}
+
+
+{% macro clustering_model_line(model) -%}
+    {#-
+        Which model assigned the segments: a refit's new fit, or the stored fit
+        a score build used, how old it is and how far the data drifted from it
+        (outliers now against at the fit); who changed segment is the history
+        line.
+    -#}
+    {%- if model['clustering_mode'] != 'score' -%}
+        {{- return('model: refit on these customers, stored as fit ' ~ model['fit_id']
+            ~ '; builds with var clustering_mode: score assign with it until the next refit') -}}
+    {%- endif -%}
+    {{- return('model: scored with fit ' ~ model['fit_id'] ~ ' of the data as of '
+        ~ model['fit_as_of_date'] ~ ' (' ~ model['model_age_days'] ~ ' days old); outliers '
+        ~ '{:.1%}'.format(model['noise_share']) ~ ' now against '
+        ~ '{:.1%}'.format(model['fit_noise_share']) ~ ' at the fit') -}}
 {%- endmacro %}
 
 

@@ -63,8 +63,8 @@
     {%- if not checked -%}
         {%- do exceptions.warn(
             'The published version ' ~ version ~ ' is damaged: ' ~ segments_file
-            ~ ' is not a whole Parquet file, so BI cannot read it. This build is compared'
-            ~ ' with nothing and, if its other audits pass, replaces it.'
+            ~ ' is not a whole Parquet file, so BI cannot read it. The audit compares this'
+            ~ ' build with history, not with that file; if it passes, this build replaces it.'
         ) -%}
         {{- return({'state': 'damaged', 'version': version
             ~ ' (damaged: its customer_segments.parquet is not a whole Parquet file)'}) -}}
@@ -203,3 +203,4 @@
     {#- dbt's id of this invocation, as SQL text (publish_audit records it). -#}
     {{- return(sql_string(invocation_id if invocation_id is defined else '')) -}}
 {%- endmacro %}
+

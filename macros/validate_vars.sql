@@ -16,12 +16,15 @@
         integer, number, boolean, features), bounds `min`, `max` (inclusive)
         or `above` (exclusive), `choices`, and `null` (what null means) when
         null is allowed; a text may have to match a `pattern` (var_patterns),
-        and `remote_allowed_by` names the var without which a URL is refused. `python_model` names the Python model that reads the
-        var: its pre-hook hands it over (macros/python_model_settings.sql).
+        and `remote_allowed_by` names the var without which a URL is refused.
+        `python_model` names the Python model that reads the var, or lists the
+        models that do: their pre-hook hands it over
+        (macros/python_model_settings.sql).
         Defaults stay in dbt_project.yml.
     -#}
     {%- set id_steps = customer_id_normalizations().keys() | list | sort -%}
-    {%- set clustering = 'customer_clusters_dbscan' -%}
+    {#- Both clustering models read the clustering vars: one refits, the other scores. -#}
+    {%- set clustering = ['customer_clusters_dbscan', 'customer_clusters_scored'] -%}
     {{- return([
         {'var': 'raw_data_path', 'is': 'text', 'remote_allowed_by': 'raw_data_allow_remote'},
         {'var': 'raw_data_allow_remote', 'is': 'boolean'},
@@ -46,6 +49,8 @@
         {'var': 'customer_id_normalization', 'is': 'list', 'choices': id_steps,
             'null': 'ids are only trimmed'},
         {'var': 'engagement_window_months', 'is': 'integer', 'min': 1, 'max': 63},
+        {'var': 'clustering_mode', 'is': 'choice', 'choices': ['refit', 'score'],
+            'python_model': clustering},
         {'var': 'cluster_features', 'is': 'features', 'null': 'chosen from the data',
             'python_model': clustering},
         {'var': 'feature_min_coverage', 'is': 'number', 'min': 0, 'max': 1,

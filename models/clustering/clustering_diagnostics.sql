@@ -1,10 +1,11 @@
--- One row per build: how the clustering was parameterised and how good it is.
+-- One row per build: how the clustering was parameterised and how good it is,
+-- refit or scored with a stored fit (var clustering_mode), and how old that fit is.
 -- The Python model can return one table only, so it repeats its diagnostics as
 -- JSON on every row; an empty input still yields this row, with zero customers.
 with
 
-dbscan as (
-    select * from {{ ref('customer_clusters_dbscan') }}
+payload as (
+    select * from {{ ref('int_clustering__assigning_fit') }}
 ),
 
 features as (
@@ -16,11 +17,6 @@ build as (
         count(*) as customers,
         max(as_of_date) as as_of_date
     from features
-),
-
-payload as (
-    select cast(any_value(cast(build_diagnostics as varchar)) as json) as diagnostics
-    from dbscan
 ),
 
 final as (
@@ -72,9 +68,20 @@ final as (
         coalesce(
             from_json(payload.diagnostics -> 'warnings', '["varchar"]'), cast([] as varchar[])
         ) as warnings,
-        cast(payload.diagnostics -> 'clustering_vars' as varchar) as clustering_vars
+        cast(payload.diagnostics -> 'clustering_vars' as varchar) as clustering_vars,
+        cast(
+            coalesce(
+                payload.diagnostics ->> 'clustering_mode', {{ sql_string(var('clustering_mode')) }}
+            ) as varchar
+        ) as clustering_mode,
+        cast(payload.fit_id as varchar) as fit_id,
+        cast(payload.fit_as_of_date as date) as fit_as_of_date,
+        cast(datediff('day', payload.fit_as_of_date, build.as_of_date) as integer)
+            as model_age_days,
+        cast(payload.fit_noise_share as double) as fit_noise_share
     from build
-    cross join payload
+    -- Left: `dbt build --empty` reads the ephemeral payload as no row at all.
+    left join payload on true
 )
 
 select * from final

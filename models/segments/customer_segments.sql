@@ -29,7 +29,10 @@ final as (
         cast(customer_features.avg_order_value as double) as avg_order_value,
         cast(customer_features.top_category as varchar) as top_category,
         cast(customer_features.credit_utilisation as double) as credit_utilisation,
-        cast(customer_features.missed_payments_12m as integer) as missed_payments_12m
+        cast(customer_features.missed_payments_12m as integer) as missed_payments_12m,
+        cast(customer_clusters.assignment_method as varchar) as assignment_method,
+        cast(customer_clusters.fit_id as varchar) as fit_id,
+        cast(customer_clusters.fit_as_of_date as date) as fit_as_of_date
     from customer_features
     -- A customer without a cluster keeps a null cluster_id, which the contract's not_null
     -- turns into a failed build instead of a silently missing customer.

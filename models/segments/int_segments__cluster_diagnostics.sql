@@ -1,12 +1,7 @@
 with
 
-dbscan as (
-    select * from {{ ref('customer_clusters_dbscan') }}
-),
-
 payload as (
-    select cast(any_value(cast(build_diagnostics as varchar)) as json) as diagnostics
-    from dbscan
+    select * from {{ ref('int_clustering__assigning_fit') }}
 ),
 
 segments as (

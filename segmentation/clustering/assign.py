@@ -11,12 +11,33 @@ distributed engine.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from scipy.spatial import cKDTree
 
 from segmentation.clustering.output import METHOD_CODES
 from segmentation.clustering.sampling import FitRows
 from segmentation.refine import NOISE, Refinement, absorb_excess_noise
+
+# How far past the radius a nearest-point query looks (relative, and absolute at zero).
+BOUND_MARGIN = 1e-9
+
+
+def nearest_within(
+    chunk: np.ndarray, index: cKDTree, radius: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distance and position of each row's nearest indexed point, and whether it is within radius.
+
+    The search is bounded a hair above the radius (scipy's bound is strict,
+    and compared squared, where a zero radius would find nothing) so the tree
+    prunes every branch further away than a row could join; it finds the
+    nearest points an unbounded query would, on every core, and the test
+    `<= radius` decides. Rows with none within the bound get an infinite distance.
+    """
+    bound = radius * (1 + BOUND_MARGIN) + BOUND_MARGIN
+    distances, indices = index.query(chunk, k=1, distance_upper_bound=bound, workers=-1)
+    return distances, indices, distances <= radius
 
 
 def assign_chunk(
@@ -25,17 +46,11 @@ def assign_chunk(
     """Label rows by the cluster of their nearest core point within eps, else noise.
 
     A pure function of one chunk and the (broadcastable) core points: the unit
-    of work that maps over partitions on a distributed engine. The search is
-    bounded at eps (a hair above it, because scipy's bound is strict) so the
-    tree prunes every branch further away than a row could join; it finds the
-    nearest core points an unbounded query would, on every core.
+    of work that maps over partitions on a distributed engine.
     """
     if len(chunk) == 0:
         return np.empty(0, dtype=np.int64)
-    distances, indices = core_index.query(
-        chunk, k=1, distance_upper_bound=np.nextafter(eps, np.inf), workers=-1
-    )
-    within = distances <= eps
+    _, indices, within = nearest_within(chunk, core_index, eps)
     labels = np.full(len(chunk), NOISE, dtype=np.int64)
     labels[within] = core_labels[indices[within]]
     return labels
@@ -59,40 +74,79 @@ def assign_to_nearest_core(
     return labels
 
 
+@dataclass(frozen=True)
+class Assignment:
+    """Every customer's label, core flag and assignment method, and what scoring reuses.
+
+    `anchors` are the positions of the customers excess noise could join
+    (`absorb_excess_noise`'s targets), `absorb_radius` the farthest any
+    noise customer lay from the one it joined (0 when none did): with the
+    core points, all a later build needs to assign a customer as this one
+    would have (segmentation.clustering.score).
+    """
+
+    labels: np.ndarray
+    core: np.ndarray
+    methods: np.ndarray | int
+    anchors: np.ndarray
+    absorb_radius: float
+
+
+def absorption_radius(matrix: np.ndarray, absorbed: np.ndarray, targets: np.ndarray) -> float:
+    """The farthest an absorbed customer lies from its nearest target (0 when none was absorbed).
+
+    Noise is absorbed nearest first (`absorb_excess_noise`), so every noise
+    customer within this distance of a target was absorbed and every one
+    beyond it was not: the rule, as one number, that scoring applies.
+    """
+    if absorbed.size == 0 or targets.size == 0:
+        return 0.0
+    distances, _ = cKDTree(matrix[targets]).query(matrix[absorbed], k=1, workers=-1)
+    return float(distances.max())
+
+
 def assign_everyone(
     matrix: np.ndarray,
     rows: FitRows,
     *,
     fit_matrix: np.ndarray,
     fit_core: np.ndarray,
+    dbscan_labels: np.ndarray,
     refined: Refinement,
     eps: float,
     max_noise_share: float,
     chunk_rows: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray | int]:
+) -> Assignment:
     """Labels, core mask and assignment method codes of every customer.
 
-    Exact: the refined fit as it is. Sampled: the fitted rows keep theirs and
-    every other customer joins its nearest core point within eps.
+    Exact: the refined fit as it is; noise joined DBSCAN's clustered
+    customers. Sampled: the fitted rows keep theirs and every other customer
+    joins its nearest core point within eps; noise joined the sample's
+    segmented customers.
     """
-    if not rows.sampled:
-        return refined.labels, fit_core, METHOD_CODES["exact"]
     fit_labels = refined.labels
-    labels = assign_to_nearest_core(
+    if not rows.sampled:
+        targets = np.flatnonzero(dbscan_labels != NOISE)
+        absorbed = np.flatnonzero((dbscan_labels == NOISE) & (fit_labels != NOISE))
+        radius = absorption_radius(matrix, absorbed, targets)
+        return Assignment(fit_labels, fit_core, METHOD_CODES["exact"], targets, radius)
+    near = assign_to_nearest_core(
         matrix, fit_matrix[fit_core], fit_labels[fit_core], eps, chunk_rows
     )
-    labels[rows.fit] = fit_labels
+    near[rows.fit] = fit_labels
     # The sample's noise limit holds for everyone: customers beyond eps of every
     # core point join their nearest clustered sample customer as the sample's did.
+    targets = rows.fit[fit_labels != NOISE]
     labels = absorb_excess_noise(
         matrix,
-        labels,
+        near,
         max_noise_share,
         refined.steps,
-        targets=rows.fit[fit_labels != NOISE],
+        targets=targets,
     )
+    absorbed = np.flatnonzero((near == NOISE) & (labels != NOISE))
     core = np.zeros(len(matrix), dtype=bool)
     core[rows.fit] = fit_core
     methods = np.full(len(matrix), METHOD_CODES["nearest_core"], dtype=np.int8)
     methods[rows.fit] = METHOD_CODES["sampled_fit"]
-    return labels, core, methods
+    return Assignment(labels, core, methods, targets, absorption_radius(matrix, absorbed, targets))

@@ -27,9 +27,12 @@ class ClusteringConfig:
     """Everything a build sets through vars, as `from_vars` reads them.
 
     `features` None means "choose from the data" (segmentation.features);
-    `eps` or `min_samples` None means "search for it".
+    `eps` or `min_samples` None means "search for it". `mode` is "refit"
+    (fit DBSCAN and store what it learned) or "score" (assign every customer
+    with the stored fit; segmentation.clustering.score).
     """
 
+    mode: str
     features: tuple[str, ...] | None
     eps: float | None
     min_samples: int | None
@@ -54,6 +57,7 @@ class ClusteringConfig:
             return None if value is None else cast(value)
 
         return cls(
+            mode=str(setting(settings, "clustering_mode")),
             features=parse_feature_list(setting(settings, "cluster_features")),
             eps=read("dbscan_eps", float),
             min_samples=read("dbscan_min_samples", int),

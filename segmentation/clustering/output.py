@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -16,8 +17,17 @@ from sklearn.decomposition import PCA
 
 from segmentation.refine import NOISE, ORIGIN_NAMES
 
-# assignment_method's values, as the codes of its categorical.
-METHOD_CODES: dict[str, int] = {"exact": 0, "sampled_fit": 1, "nearest_core": 2, "noise": 3}
+# assignment_method's values, as the codes of its categorical: a refit's four, then how a
+# score build assigned (segmentation.clustering.score).
+METHOD_CODES: dict[str, int] = {
+    "exact": 0,
+    "sampled_fit": 1,
+    "nearest_core": 2,
+    "noise": 3,
+    "scored_core": 4,
+    "scored_absorbed": 5,
+    "scored_noise": 6,
+}
 OUTPUT_COLUMNS: tuple[str, ...] = (
     "customer_id",
     "cluster_id",
@@ -69,26 +79,49 @@ def renumber_clusters(labels: np.ndarray) -> np.ndarray:
     return lookup[labels]
 
 
-def project_2d(
-    matrix: np.ndarray, fit_rows: np.ndarray, random_state: int, chunk_rows: int
-) -> np.ndarray:
-    """A deterministic 2-D PCA projection for plots, fitted on the rows DBSCAN saw.
+@dataclass(frozen=True)
+class Projection:
+    """A fitted 2-D PCA projection: the centre and up to two component rows.
 
-    Projected chunk by chunk into float32 (a plot needs no more), so no
-    float64 copy of the whole matrix is made. Fewer than two features leaves
-    the missing axes at zero.
+    Kept with a stored fit, so a score build draws its customers where the
+    refit drew them.
     """
-    n, dimensions = matrix.shape
-    projection = np.zeros((n, 2), dtype=np.float32)
+
+    mean: np.ndarray
+    components: np.ndarray
+
+
+def fit_projection(matrix: np.ndarray, fit_rows: np.ndarray, random_state: int) -> Projection:
+    """A deterministic PCA fitted on the rows DBSCAN saw (no component without a feature)."""
+    dimensions = matrix.shape[1]
     components = min(2, dimensions, len(fit_rows))
     if components == 0:
-        return projection
+        return Projection(np.zeros(dimensions), np.zeros((0, dimensions)))
     pca = PCA(n_components=components, svd_solver="full", random_state=random_state)
     pca.fit(matrix[fit_rows].astype(np.float64))
+    return Projection(pca.mean_, pca.components_)
+
+
+def project(matrix: np.ndarray, projection: Projection, chunk_rows: int) -> np.ndarray:
+    """Every row projected, chunk by chunk into float32 (a plot needs no more).
+
+    The arithmetic is scikit-learn's PCA.transform (project, then subtract
+    the projected centre), so the same fit gives the same points. No float64
+    copy of the whole matrix is made; fewer than two features leaves the
+    missing axes at zero.
+    """
+    n = len(matrix)
+    out = np.zeros((n, 2), dtype=np.float32)
+    components = len(projection.components)
+    if components == 0:
+        return out
+    centre = projection.mean.reshape(1, -1) @ projection.components.T
     for start in range(0, n, chunk_rows):
         chunk = matrix[start : start + chunk_rows].astype(np.float64)
-        projection[start : start + chunk_rows, :components] = pca.transform(chunk)
-    return projection
+        projected = chunk @ projection.components.T
+        projected -= centre
+        out[start : start + chunk_rows, :components] = projected
+    return out
 
 
 # A noise feature whose spread is at least this many times the population's is "unusual".
@@ -154,14 +187,16 @@ def build_output(
     core: np.ndarray,
     methods: np.ndarray | int,
     projection: np.ndarray,
+    noise_method: str = "noise",
 ) -> pd.DataFrame:
-    """The per-customer frame in the output's column order and dtypes; noise is "noise".
+    """The per-customer frame in the output's column order and dtypes.
 
-    The assignment method is a categorical of METHOD_CODES (one byte per
-    customer, where a text cell would hold one Python string each) and the
-    projection stays float32: customer_clusters casts both for BI.
+    Noise gets `noise_method` whatever `methods` says. The assignment method
+    is a categorical of METHOD_CODES (one byte per customer, where a text
+    cell would hold one Python string each) and the projection stays
+    float32: customer_clusters casts both for BI.
     """
-    codes = np.where(labels == NOISE, METHOD_CODES["noise"], methods).astype(np.int8)
+    codes = np.where(labels == NOISE, METHOD_CODES[noise_method], methods).astype(np.int8)
     return pd.DataFrame(
         {
             # The column itself, not a copy as Python objects (one per customer).

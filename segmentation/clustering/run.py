@@ -9,6 +9,7 @@ the same on a frame, for pytest.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from segmentation.clustering.assign import assign_everyone
 from segmentation.clustering.config import ClusteringConfig
@@ -24,8 +26,10 @@ from segmentation.clustering.output import (
     METHOD_CODES,
     build_output,
     cluster_origins,
+    diagnostics_json,
     empty_assignments,
-    project_2d,
+    fit_projection,
+    project,
     renumber_clusters,
     renumbering,
     segment_diagnostics,
@@ -35,6 +39,7 @@ from segmentation.clustering.quality import evaluate_labels, quality_fields
 from segmentation.clustering.sampling import FitRows, fit_rows, scale_min_samples, stable_sample
 from segmentation.clustering.search import ParameterChoice, choose_parameters
 from segmentation.features.selection import few_features_note
+from segmentation.clustering.stored_fit import StoredFit, point_lists, stored_segments
 from segmentation.features.source import CustomerFeatures, read_features
 from segmentation.refine import NOISE, refine_segments
 from segmentation.stability import subset_stability
@@ -44,10 +49,17 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class ClusteringResult:
-    """One row per customer plus the build's diagnostics."""
+    """One row per customer plus the build's diagnostics; a refit's model and its rows.
+
+    `fit` is what a score build needs (segmentation.clustering.stored_fit),
+    `fit_rows` the positions of its points among the assignments; both None
+    when nothing was fitted (no customers, or nothing to cluster) or scored.
+    """
 
     assignments: pd.DataFrame
     diagnostics: dict = field(default_factory=dict)
+    fit: StoredFit | None = None
+    fit_rows: np.ndarray | None = None
 
 
 class StepClock:
@@ -95,6 +107,7 @@ def cluster_relation(relation, config: ClusteringConfig) -> ClusteringResult:
         relation, requested=config.features, rules=config.selection, chunk_rows=config.chunk_rows
     )
     diagnostics: dict = {
+        "clustering_mode": "refit",
         "features_requested": list(config.features) if config.features else None,
         "customers": len(data.customer_ids),
     }
@@ -148,22 +161,30 @@ def cluster_relation(relation, config: ClusteringConfig) -> ClusteringResult:
     )
     clock.lap("stability_seconds")
 
-    labels, core, methods = assign_everyone(
+    assignment = assign_everyone(
         matrix,
         rows,
         fit_core=fit_core,
         fit_matrix=fit_matrix,
+        dbscan_labels=dbscan_labels,
         refined=refined,
         eps=choice.eps,
         max_noise_share=config.limits.max_noise_share,
         chunk_rows=config.chunk_rows,
     )
+    core = assignment.core
     clock.lap("assign_seconds")
 
-    mapping = renumbering(labels)
-    labels = renumber_clusters(labels)
-    projection = project_2d(matrix, rows.fit, config.random_state, config.chunk_rows)
-    out = build_output(data.customer_ids, labels, core, methods, projection)
+    mapping = renumbering(assignment.labels)
+    labels = renumber_clusters(assignment.labels)
+    projection = fit_projection(matrix, rows.fit, config.random_state)
+    out = build_output(
+        data.customer_ids,
+        labels,
+        core,
+        assignment.methods,
+        project(matrix, projection, config.chunk_rows),
+    )
     clock.lap("projection_seconds")
 
     quality = evaluate_labels(matrix, labels, config.silhouette_rows, config.random_state)
@@ -184,7 +205,57 @@ def cluster_relation(relation, config: ClusteringConfig) -> ClusteringResult:
         **quality_fields(quality),
     )
     log_summary(diagnostics, choice)
-    return ClusteringResult(out, clock.finish(diagnostics))
+    anchors = assignment.anchors
+    fit = StoredFit(
+        scales=data.scales,
+        eps=choice.eps,
+        absorb_radius=assignment.absorb_radius,
+        points=matrix[anchors],
+        labels=labels[anchors],
+        is_core=core[anchors],
+        projection=projection,
+        segments=stored_segments(diagnostics["segments"]),
+    )
+    diagnostics["stored_fit"] = stored_fit_summary(fit)
+    return ClusteringResult(out, clock.finish(diagnostics), fit=fit, fit_rows=anchors)
+
+
+def stored_fit_summary(fit: StoredFit) -> dict:
+    """What clustering_fits stores of a refit's model besides its points.
+
+    The parameters travel as JSON text inside the diagnostics, so the SQL
+    side stores them character for character, floats included.
+    """
+    return {
+        "fit_id": fit.fit_id,
+        "absorb_radius": fit.absorb_radius,
+        "stored_points": len(fit.labels),
+        "scoring_parameters": json.dumps(fit.parameters(), sort_keys=True),
+    }
+
+
+def model_frame(result: ClusteringResult, diagnostics: dict) -> pd.DataFrame:
+    """What a clustering Python model returns: the assignments, the fit's points, the diagnostics.
+
+    `fit_point` holds a refit's stored points on their customers' rows
+    (clustering_fit_points reads them) and is null elsewhere. The
+    diagnostics ride along as one JSON text column, repeated on every row as
+    a single-category categorical built from codes: a list repeating the
+    text would make pandas copy it once per customer first, the build's peak
+    memory; a code takes one byte.
+    """
+    frame = result.assignments
+    rows = len(frame)
+    points = (
+        point_lists(result.fit.points, result.fit_rows, rows)
+        if result.fit is not None
+        else pa.nulls(rows, type=pa.list_(pa.float32()))
+    )
+    frame["fit_point"] = pd.Series(pd.arrays.ArrowExtensionArray(points))
+    frame["build_diagnostics"] = pd.Categorical.from_codes(
+        np.zeros(rows, dtype=np.int8), categories=[diagnostics_json(diagnostics)]
+    )
+    return frame
 
 
 def empty_result(diagnostics: dict, clock: StepClock) -> ClusteringResult:

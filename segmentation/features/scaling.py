@@ -9,8 +9,8 @@ runs the same functions chunk by chunk over DuckDB.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 import pandas as pd
@@ -192,6 +192,34 @@ class ColumnScale:
     mean: float = 0.0
     std: float = 1.0
     levels: RankLevels = RankLevels()
+
+
+def scale_records(scales: Iterable[ColumnScale]) -> list[dict]:
+    """Each feature's scale as a plain dict of every ColumnScale field, to store with a fit.
+
+    Written from the dataclass's own fields, so a parameter a transform gains
+    is stored, and restored by `scales_from_records`, without a change here.
+    """
+    return [asdict(scale) for scale in scales]
+
+
+def scales_from_records(records: Iterable[Mapping[str, object]]) -> tuple[ColumnScale, ...]:
+    """The scales `scale_records` wrote, as ColumnScale again (JSON lists back to tuples).
+
+    A field a stored record lacks takes its default, so a fit stored before a
+    field was added still scores; one without a default cannot be restored.
+    """
+    names = [field.name for field in fields(ColumnScale)]
+    return tuple(
+        ColumnScale(
+            **{
+                name: tuple(record[name]) if isinstance(record[name], list) else record[name]
+                for name in names
+                if name in record
+            }
+        )
+        for record in records
+    )
 
 
 def scaled_chunk(

@@ -47,11 +47,16 @@ SOURCE = "customer_features_source"
 
 @dataclass(frozen=True)
 class CustomerFeatures:
-    """Customers in customer_id order, the features chosen for them and their scaled matrix."""
+    """Customers in customer_id order, the features chosen for them and their scaled matrix.
+
+    `scales` says how each feature entered the matrix: a fit stores them so
+    a later build scores its customers on the same scale (`read_scaled`).
+    """
 
     customer_ids: pd.Series
     selection: FeatureSelection
     matrix: FeatureMatrix
+    scales: tuple[ColumnScale, ...] = ()
 
 
 def quoted(name: str) -> str:
@@ -286,12 +291,50 @@ def read_features(
         )
     scales = column_scales(relation, selection=selection, profiles=profiles, chunk_rows=chunk_rows)
     customer_ids, values = scaled_matrix(relation, scales=scales, rows=rows, chunk_rows=chunk_rows)
-    imputed = {name: rows - profiles[name].present for name in selection.used}
-    matrix = FeatureMatrix(
+    return CustomerFeatures(
+        customer_ids, selection, feature_matrix(values, scales, rows, profiles), scales
+    )
+
+
+def feature_matrix(
+    values: np.ndarray,
+    scales: tuple[ColumnScale, ...],
+    rows: int,
+    profiles: Mapping[str, ColumnProfile],
+) -> FeatureMatrix:
+    """The scaled values with what made them: features, log-transformed ones, imputed counts."""
+    imputed = {scale.name: rows - profiles[scale.name].present for scale in scales}
+    return FeatureMatrix(
         values=values,
-        features=selection.used,
+        features=tuple(scale.name for scale in scales),
         log_transformed=tuple(s.name for s in scales if s.transform == "log"),
         imputed_counts={name: count for name, count in imputed.items() if count},
         scales=scales,
     )
-    return CustomerFeatures(customer_ids, selection, matrix)
+
+
+class StoredFeaturesMissing(ValueError):
+    """customer_features lacks a feature a stored fit was made with."""
+
+
+def read_scaled(relation, *, scales: tuple[ColumnScale, ...], chunk_rows: int) -> CustomerFeatures:
+    """The matrix of the features a stored fit used, on the fit's own scale.
+
+    Nothing is chosen or measured again: each feature is filled, transformed
+    and standardised with the values the fit recorded, so an unchanged
+    customer gets exactly the row the fit saw. Two reads: the aggregate
+    (customer count and missing values) and the ordered pass that fills the matrix.
+    """
+    names = tuple(scale.name for scale in scales)
+    missing = [name for name in names if name not in relation.columns]
+    if missing:
+        raise StoredFeaturesMissing(
+            "customer_features has no column " + ", ".join(missing) + ", which the stored"
+            " clustering fit uses: build once with var clustering_mode: refit to fit again"
+        )
+    rows, profiles = profile_columns(relation, names=names)
+    customer_ids, values = scaled_matrix(relation, scales=scales, rows=rows, chunk_rows=chunk_rows)
+    selection = FeatureSelection(names, transforms={s.name: s.transform for s in scales})
+    return CustomerFeatures(
+        customer_ids, selection, feature_matrix(values, scales, rows, profiles), scales
+    )

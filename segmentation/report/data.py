@@ -200,6 +200,9 @@ def k_distance_curve(
     """
     if "min_samples" not in diagnostics or "clustering_vars" not in diagnostics:
         return None, None
+    # A score build searched no eps: its eps is the stored fit's, on the fit's scale.
+    if diagnostics.get("clustering_mode") == "score":
+        return None, None
     config = ClusteringConfig.from_vars(_parsed(diagnostics["clustering_vars"]))
     data = read_features(
         features,

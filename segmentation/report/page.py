@@ -361,11 +361,33 @@ def report_header(data: ReportData) -> str:
         + (f" ({data.build['raw_file_format']})" if data.build.get("raw_file_format") else "")
         + (f"; amounts in {data.currency}" if data.currency else "")
         + f". Built {_when(data.build.get('built_at'))}.",
+        model_sentence(data.diagnostics),
     ]
     note = data.diagnostics.get("feature_note")
     notes = [] if is_missing(note) or not note else [f"Note: {note}."]
-    return "".join(f'<p class="meta">{html.escape(line)}</p>' for line in lines) + "".join(
+    return "".join(f'<p class="meta">{html.escape(line)}</p>' for line in lines if line) + "".join(
         f'<p class="note">{html.escape(line)}</p>' for line in notes
+    )
+
+
+def model_sentence(diagnostics: dict) -> str:
+    """Which model assigned the segments: this build's refit, or a stored one and its drift.
+
+    A score build says how old its model is and how far the data moved from
+    it, as the outlier share now against at the fit; who changed segment is
+    the section on who moved, read from history.
+    """
+    fit_id = diagnostics.get("fit_id")
+    if not fit_id:
+        return ""
+    if diagnostics.get("clustering_mode") != "score":
+        return f"Segments found on these customers (a refit; model {fit_id})."
+    return (
+        f"Segments assigned with a stored model (fit {fit_id}), learned on the data as of "
+        f"{pd.Timestamp(diagnostics['fit_as_of_date']):%Y-%m-%d}, "
+        f"{counted(int(diagnostics['model_age_days']), 'day')} before this as-of date. "
+        f"Outliers: {diagnostics['noise_share']:.1%} of customers now, "
+        f"{diagnostics['fit_noise_share']:.1%} when the model was learned."
     )
 
 
@@ -483,6 +505,11 @@ def render_html(data: ReportData) -> str:
                     data.k_distances, None if eps is None else float(eps), data.k_neighbour
                 ),
                 "k-distance curve",
+            )
+        elif data.diagnostics.get("clustering_mode") == "score":
+            body["k-distance"] = (
+                "<p>No k-distance curve: this build assigned customers with a stored model and "
+                f"searched no eps (the model's eps is {_shown(eps)}).</p>"
             )
         else:
             body["k-distance"] = "<p>No k-distance curve: the build stored no eps/min_samples.</p>"

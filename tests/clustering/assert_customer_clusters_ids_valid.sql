@@ -1,6 +1,7 @@
--- Cluster ids are -1 (noise) or 0..n-1 with no gap, numbered by size descending,
--- noise is exactly the rows whose assignment_method is noise, and the number of
--- clusters matches clustering_diagnostics.
+-- A refit numbers its clusters -1 (noise) or 0..n-1 with no gap, by size descending;
+-- a score build keeps the stored fit's ids, so each must be one of that fit's clusters.
+-- Either way noise is exactly the rows assigned as noise (noise, scored_noise), and the
+-- number of clusters matches clustering_diagnostics.
 with
 
 clusters as (
@@ -9,6 +10,10 @@ clusters as (
 
 diagnostics as (
     select * from {{ ref('clustering_diagnostics') }}
+),
+
+fit_points as (
+    select * from {{ ref('clustering_fit_points') }}
 ),
 
 cluster_sizes as (
@@ -24,13 +29,29 @@ cluster_sizes as (
 misnumbered as (
     select 'cluster ' || cluster_id || ' should be ' || expected_id as problem
     from cluster_sizes
-    where cluster_id <> expected_id
+    where
+        cluster_id <> expected_id
+        and (select max(diagnostics.clustering_mode) from diagnostics) = 'refit'
+),
+
+not_in_fit as (
+    select 'cluster ' || clusters.cluster_id || ' is not in fit ' || clusters.fit_id as problem
+    from clusters
+    where
+        clusters.cluster_id <> -1
+        and (select max(diagnostics.clustering_mode) from diagnostics) = 'score'
+        and not exists (
+            select 1 from fit_points
+            where
+                fit_points.fit_id = clusters.fit_id
+                and fit_points.cluster_id = clusters.cluster_id
+        )
 ),
 
 noise_mismatch as (
     select 'customer ' || customer_id || ' noise flag and method disagree' as problem
     from clusters
-    where (cluster_id = -1) <> (assignment_method = 'noise')
+    where (cluster_id = -1) <> (assignment_method in ('noise', 'scored_noise'))
 ),
 
 count_mismatch as (
@@ -41,6 +62,8 @@ count_mismatch as (
 
 final as (
     select * from misnumbered
+    union all
+    select * from not_in_fit
     union all
     select * from noise_mismatch
     union all

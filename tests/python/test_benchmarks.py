@@ -339,3 +339,21 @@ def test_growth_table_lists_the_nodes_that_add_the_most_time() -> None:
         "| `unique_x_id` | 1.0 s | 9.0 s | 9.0x |",
     ]
     assert tables.growth_table(rows[1:]) == ""
+
+
+def test_score_table_sets_the_score_build_against_the_full_one() -> None:
+    row = _scale_row(1_000_000, wall=80.0, peak_gib=3.0, staging=20.0, copy=10.0)
+    row["pipeline"]["clustering_model_seconds"] = 12.0
+    row["score"] = {
+        "measurement": {"status": "ok", "wall_seconds": 60.0, "peak_rss_bytes": int(1.5 * GIB)},
+        "scoring_model_seconds": 3.0,
+    }
+    skipped = {**_scale_row(100_000, wall=9.0, peak_gib=1.0, staging=2.0, copy=1.0), "score": None}
+    text = tables.score_table([skipped, row])
+    lines = [line for line in text.splitlines() if line.startswith("| 1")]
+    assert len(lines) == 1, "a size without a score build has no row"
+    cells = [cell.strip() for cell in lines[0].strip("|").split("|")]
+    assert cells[1:4] == ["80.0 s", "60.0 s", "0.75x"]
+    assert cells[4:7] == ["3.00 GiB", "1.50 GiB", "0.50x"]
+    assert cells[7:10] == ["12.0 s", "3.0 s", "0.25x"]
+    assert tables.score_table([skipped]) == ""

@@ -141,8 +141,8 @@ def test_an_empty_build_runs_every_model_and_test(tmp_path):
     accept. Every model exists afterwards with no rows, except those that
     hold one row per build, source or audit check (the as-of date, the
     clustering diagnostics, source_matching and publish_audit, all saying
-    there was no data, and the build's metadata), and nothing is published
-    for BI tools.
+    there was no data, the comparison with the published version, and the
+    build's metadata), and nothing is published for BI tools.
     """
     result = run_dbt(tmp_path, ["build", "--empty"])
     assert result.ok, result.output
@@ -152,7 +152,11 @@ def test_an_empty_build_runs_every_model_and_test(tmp_path):
         if r["unique_id"].startswith("model.")
     ]
     assert "customer_clusters_dbscan" in models and "customer_segments" in models
-    one_row = {"stg_raw__as_of_date", "clustering_diagnostics", "build_metadata"}
+    one_row = {
+        "stg_raw__as_of_date",
+        "clustering_diagnostics",
+        "build_metadata",
+    }
     # One row per source and per audit check, saying there was nothing to match or audit.
     per_build = {"source_matching", "publish_audit"}
     for model in set(models) - one_row - per_build:

@@ -578,3 +578,29 @@ def test_the_notice_names_the_audits_refusal_or_the_build_bi_reads(tmp_path: Pat
         assert report_data.unpublished_notice(con, build, tmp_path) is None
         other = report_data.unpublished_notice(con, {"dbt_invocation_id": "b-3"}, tmp_path)
         assert other is not None and "BI reads another build (version v2)" in other
+
+
+def test_a_score_build_says_how_old_its_model_is_and_how_far_the_data_drifted() -> None:
+    data = _synthetic_data()
+    scored = dataclasses.replace(
+        data,
+        diagnostics={
+            **data.diagnostics,
+            "clustering_mode": "score",
+            "fit_id": "b26fc6cf1961576a",
+            "fit_as_of_date": pd.Timestamp("2026-06-23"),
+            "model_age_days": 7,
+            "noise_share": 0.062,
+            "fit_noise_share": 0.036,
+        },
+    )
+    header = report.render_html(scored).split('<div class="part"')[0]
+    assert "stored model (fit b26fc6cf1961576a), learned on the data as of 2026-06-23" in header
+    assert "7 days before this as-of date" in header
+    assert "Outliers: 6.2% of customers now, 3.6% when the model was learned" in header
+    assert "searched no eps" in report.render_html(dataclasses.replace(scored, k_distances=None))
+    refit = dataclasses.replace(
+        data, diagnostics={**data.diagnostics, "clustering_mode": "refit", "fit_id": "abc"}
+    )
+    assert "Segments found on these customers (a refit; model abc)." in report.render_html(refit)
+    assert "stored model" not in report.render_html(data)
