@@ -38,8 +38,8 @@ from segmentation.clustering.output import (
 from segmentation.clustering.quality import evaluate_labels, quality_fields
 from segmentation.clustering.sampling import FitRows, fit_rows, scale_min_samples, stable_sample
 from segmentation.clustering.search import ParameterChoice, choose_parameters
-from segmentation.features.selection import few_features_note
 from segmentation.clustering.stored_fit import StoredFit, point_lists, stored_segments
+from segmentation.features.selection import few_features_note
 from segmentation.features.source import CustomerFeatures, read_features
 from segmentation.refine import NOISE, refine_segments
 from segmentation.stability import subset_stability

@@ -509,7 +509,7 @@ def render_html(data: ReportData) -> str:
         elif data.diagnostics.get("clustering_mode") == "score":
             body["k-distance"] = (
                 "<p>No k-distance curve: this build assigned customers with a stored model and "
-                f"searched no eps (the model's eps is {_shown(eps)}).</p>"
+                f"searched no eps (the model's eps is {_number(float(eps))}).</p>"
             )
         else:
             body["k-distance"] = "<p>No k-distance curve: the build stored no eps/min_samples.</p>"
