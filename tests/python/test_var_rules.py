@@ -13,12 +13,18 @@ what it allows and just inside, by kind:
   comma-separated text, pass. features: an unknown column.
 - date: an impossible date and a text that is no date; a real date passes.
 - boolean: a text and a number; true and false pass.
-- text: blank text and a number; a word passes.
+- text: blank text and a number; a word passes. With a `pattern`, a value
+  that breaks it (SQL of its own, a second line, another case) instead of the
+  word, and one that keeps it; with `remote_allowed_by`, a URL while that var
+  is false.
+- texts: a list holding a number, and a number; a list of texts and no
+  list item at all pass.
 - null: refused unless the rule says what null means.
 
-The macro that judges a value for validate_vars (`var_problem`) judges every
-case in one dbt invocation. A rule with a key or kind this module does not
-know fails: a new kind of bound needs its out-of-range value written here.
+The macros that judge a value for validate_vars (`var_problem`, then for a
+text `text_rule_problem`) judge every case in one dbt invocation. A rule with
+a key or kind this module does not know fails: a new kind of bound needs its
+out-of-range value written here.
 The end-to-end path (a bad var stops `dbt build` before any work, with its
 value and what is allowed) is test_settings.py.
 """
@@ -36,8 +42,18 @@ from benchmarks.project_vars import project_vars
 
 # Keys that only describe a rule; every other key bounds the value and needs cases here.
 DESCRIPTIVE_KEYS = frozenset({"var", "is", "null", "python_model"})
-BOUND_KEYS = frozenset({"min", "max", "above", "choices"})
-KINDS = frozenset({"integer", "number", "choice", "list", "features", "date", "boolean", "text"})
+BOUND_KEYS = frozenset({"min", "max", "above", "choices", "pattern", "remote_allowed_by"})
+KINDS = frozenset(
+    {"integer", "number", "choice", "list", "features", "date", "boolean", "text", "texts"}
+)
+# Per pattern of var_patterns(): a value that keeps it, and one that breaks it.
+PATTERN_CASES = {
+    "memory_size": ("1.5 GiB", "1GB'; create table injected as select 1; --"),
+    "currency_code": ("USD", "usd"),
+    "file_pattern": ("{name}/part-*.csv.gz", "export {2024}/{name}.csv"),
+    "one_line_name": ("Kunden's $Ausreißer$", "Outliers\nsecond line"),
+    "data_set_name": ("acme/weekly-export", "acme'; create table injected as select 1; --"),
+}
 # How far outside a bound a value goes: the smallest step the kind can take, near enough.
 STEPS = {"integer": 1, "number": 0.001}
 # Not a column of customer_features nor a customer_id normalisation step.
@@ -52,7 +68,9 @@ JUDGE_CASES = """
 {%- for rule in var_rules() -%}{%- do rules.update({rule['var']: rule}) -%}{%- endfor -%}
 {%- set problems = [] -%}
 {%- for case in fromjson(env_var('VAR_RULE_CASES')) -%}
-    {%- do problems.append(var_problem(rules[case['var']], case['value'])) -%}
+    {%- set rule = rules[case['var']] -%}
+    {%- do problems.append(var_problem(rule, case['value'])
+        or text_rule_problem(rule, case['value'])) -%}
 {%- endfor -%}
 {{ tojson(problems) }}
 {%- endif -%}
@@ -124,11 +142,25 @@ def kind_cases(rule: dict) -> list[Case]:
             Case(name, True, "true", True),
             Case(name, False, "false", True),
         ]
-    return [
-        Case(name, "  ", "blank text", False),
-        Case(name, 5, "a number", False),
-        Case(name, "word", "a word", True),
-    ]
+    if kind == "texts":
+        return [
+            Case(name, ["NULL", 3], "a list holding a number", False),
+            Case(name, 5, "a number", False),
+            Case(name, ["N/A", "#N/A"], "a list of texts", True),
+            Case(name, [], "no item at all", True),
+        ]
+    cases = [Case(name, "  ", "blank text", False), Case(name, 5, "a number", False)]
+    if "remote_allowed_by" in rule:
+        url = "https://example.com/exports"
+        cases.append(Case(name, url, f"a URL while {rule['remote_allowed_by']} is false", False))
+    if "pattern" in rule:
+        keeps, breaks = PATTERN_CASES[rule["pattern"]]
+        return [
+            *cases,
+            Case(name, breaks, f"breaks pattern {rule['pattern']}", False),
+            Case(name, keeps, f"keeps pattern {rule['pattern']}", True),
+        ]
+    return [*cases, Case(name, "word", "a word", True)]
 
 
 def rule_cases(rule: dict) -> list[Case]:
@@ -190,6 +222,10 @@ def test_the_rule_is_one_this_test_can_break(rules: dict[str, dict], var: str) -
     assert rule["is"] in KINDS, f"var {var}: kind {rule['is']!r} has no out-of-range cases here"
     unknown = set(rule) - DESCRIPTIVE_KEYS - BOUND_KEYS
     assert not unknown, f"var {var}: rule keys {sorted(unknown)} have no out-of-range cases here"
+    if "pattern" in rule:
+        assert rule["pattern"] in PATTERN_CASES, (
+            f"var {var}: pattern {rule['pattern']!r} has no values here that keep and break it"
+        )
     if rule["is"] in STEPS:
         assert {"min", "above", "max"} & set(rule), (
             f"var {var}: an {rule['is']} rule without min, above or max lets every value pass"
