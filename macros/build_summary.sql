@@ -33,8 +33,15 @@
             'select clustering_mode, fit_id, fit_as_of_date, model_age_days, noise_share,'
             ~ ' fit_noise_share from ' ~ summary_relation('clustering_diagnostics')
         ).rows[0] -%}
+        {%- set moved_share = none -%}
+        {%- if status.get('publish_audit') == 'success' -%}
+            {%- set moved_share = run_query(
+                "select any_value(observed) from " ~ summary_relation('publish_audit')
+                ~ " where check_name = 'key_reshuffle'"
+            ).columns[0].values()[0] -%}
+        {%- endif -%}
         {%- if model['fit_id'] -%}
-            {%- do lines.append(clustering_model_line(model)) -%}
+            {%- do lines.append(clustering_model_line(model, moved_share)) -%}
         {%- endif -%}
     {%- endif -%}
 
@@ -111,12 +118,13 @@
 {%- endmacro %}
 
 
-{% macro clustering_model_line(model) -%}
+{% macro clustering_model_line(model, moved_share) -%}
     {#-
         Which model assigned the segments: a refit's new fit, or the stored fit
-        a score build used, how old it is and how far the data drifted from it
-        (outliers now against at the fit); who changed segment is the history
-        line.
+        a score build used, how old it is and how far the data drifted from it:
+        outliers now against at the fit, and the share of the customers in the
+        last published build who now have another segment key (the publish
+        audit's key_reshuffle figure; none when nothing was published before).
     -#}
     {%- if model['clustering_mode'] != 'score' -%}
         {{- return('model: refit on these customers, stored as fit ' ~ model['fit_id']
@@ -125,7 +133,9 @@
     {{- return('model: scored with fit ' ~ model['fit_id'] ~ ' of the data as of '
         ~ model['fit_as_of_date'] ~ ' (' ~ model['model_age_days'] ~ ' days old); outliers '
         ~ '{:.1%}'.format(model['noise_share']) ~ ' now against '
-        ~ '{:.1%}'.format(model['fit_noise_share']) ~ ' at the fit') -}}
+        ~ '{:.1%}'.format(model['fit_noise_share']) ~ ' at the fit'
+        ~ ('' if moved_share is none else '; ' ~ '{:.1%}'.format(moved_share)
+            ~ ' of the customers in the last published build changed segment')) -}}
 {%- endmacro %}
 
 

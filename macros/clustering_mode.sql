@@ -62,4 +62,3 @@
     {%- do exceptions.raise_compiler_error(problem ~ ', nothing was built: build once with'
         ~ ' clustering_mode: refit, the default, then score.') -%}
 {%- endmacro %}
-

@@ -203,4 +203,3 @@
     {#- dbt's id of this invocation, as SQL text (publish_audit records it). -#}
     {{- return(sql_string(invocation_id if invocation_id is defined else '')) -}}
 {%- endmacro %}
-

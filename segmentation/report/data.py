@@ -105,6 +105,8 @@ class ReportData:
     population_avg_order_value: float | None = None
     history: SegmentHistory = field(default_factory=lambda: empty_history())
     unpublished: str | None = None
+    # Of the customers in the last published build, the share with another segment key now.
+    moved_share: float | None = None
 
     @property
     def currency(self) -> str:
@@ -164,6 +166,17 @@ def read_diagnostics(con: duckdb.DuckDBPyConnection) -> dict:
     if frame.empty:
         return {}
     return {key: value for key, value in frame.iloc[-1].items() if not is_missing(value)}
+
+
+def read_moved_share(con: duckdb.DuckDBPyConnection) -> float | None:
+    """The publish audit's key_reshuffle figure: of the customers in the last published
+    build, the share whose segment key changed (None when nothing was published before)."""
+    if not table_exists(con, "publish_audit"):
+        return None
+    rows = con.execute(
+        "select observed from publish_audit where check_name = 'key_reshuffle'"
+    ).fetchall()
+    return None if not rows or rows[0][0] is None else float(rows[0][0])
 
 
 def read_feature_labels(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
@@ -251,6 +264,7 @@ def load_report_data(con: duckdb.DuckDBPyConnection, publish_dir: Path | None = 
         population_avg_order_value=population_avg_order_value(con),
         history=read_history(con, build.get("data_set")),
         unpublished=unpublished_notice(con, build, publish_dir),
+        moved_share=read_moved_share(con),
     )
 
 

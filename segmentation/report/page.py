@@ -361,7 +361,7 @@ def report_header(data: ReportData) -> str:
         + (f" ({data.build['raw_file_format']})" if data.build.get("raw_file_format") else "")
         + (f"; amounts in {data.currency}" if data.currency else "")
         + f". Built {_when(data.build.get('built_at'))}.",
-        model_sentence(data.diagnostics),
+        model_sentence(data.diagnostics, data.moved_share),
     ]
     note = data.diagnostics.get("feature_note")
     notes = [] if is_missing(note) or not note else [f"Note: {note}."]
@@ -370,25 +370,32 @@ def report_header(data: ReportData) -> str:
     )
 
 
-def model_sentence(diagnostics: dict) -> str:
+def model_sentence(diagnostics: dict, moved_share: float | None = None) -> str:
     """Which model assigned the segments: this build's refit, or a stored one and its drift.
 
     A score build says how old its model is and how far the data moved from
-    it, as the outlier share now against at the fit; who changed segment is
-    the section on who moved, read from history.
+    it: the outlier share now against at the fit, and the share of the
+    customers in the last published build whose segment changed since
+    (`moved_share`, None when nothing was published before).
     """
     fit_id = diagnostics.get("fit_id")
     if not fit_id:
         return ""
     if diagnostics.get("clustering_mode") != "score":
         return f"Segments found on these customers (a refit; model {fit_id})."
-    return (
+    text = (
         f"Segments assigned with a stored model (fit {fit_id}), learned on the data as of "
         f"{pd.Timestamp(diagnostics['fit_as_of_date']):%Y-%m-%d}, "
         f"{counted(int(diagnostics['model_age_days']), 'day')} before this as-of date. "
         f"Outliers: {diagnostics['noise_share']:.1%} of customers now, "
         f"{diagnostics['fit_noise_share']:.1%} when the model was learned."
     )
+    if moved_share is not None:
+        text += (
+            f" {moved_share:.1%} of the customers in the last published build changed segment"
+            " since."
+        )
+    return text
 
 
 def projection_note(data: ReportData) -> str:

@@ -593,11 +593,13 @@ def test_a_score_build_says_how_old_its_model_is_and_how_far_the_data_drifted() 
             "noise_share": 0.062,
             "fit_noise_share": 0.036,
         },
+        moved_share=0.012,
     )
     header = report.render_html(scored).split('<div class="part"')[0]
     assert "stored model (fit b26fc6cf1961576a), learned on the data as of 2026-06-23" in header
     assert "7 days before this as-of date" in header
     assert "Outliers: 6.2% of customers now, 3.6% when the model was learned" in header
+    assert "1.2% of the customers in the last published build changed segment since" in header
     assert "searched no eps" in report.render_html(dataclasses.replace(scored, k_distances=None))
     refit = dataclasses.replace(
         data, diagnostics={**data.diagnostics, "clustering_mode": "refit", "fit_id": "abc"}

@@ -205,7 +205,7 @@ def test_a_score_build_of_the_published_data_changes_no_ones_segment(
     assert result.query(keys) == pipeline_build.result.query(keys)
     changes = "select count(*) from segment_membership_changes"
     assert result.query(changes) == pipeline_build.result.query(changes)
-    assert "model: scored with fit " in result.output
+    assert "0.0% of the customers in the last published build changed segment" in result.output
     link = os.readlink(workdir / "published" / pub.CURRENT_LINK)
     assert link != os.readlink(pipeline_build.workdir / "published" / pub.CURRENT_LINK)
     current = workdir / "published" / pub.CURRENT_LINK / "customer_segments.parquet"
