@@ -204,22 +204,24 @@ def scale_records(scales: Iterable[ColumnScale]) -> list[dict]:
 
 
 def scales_from_records(records: Iterable[Mapping[str, object]]) -> tuple[ColumnScale, ...]:
-    """The scales `scale_records` wrote, as ColumnScale again (JSON lists back to tuples).
+    """The scales `scale_records` wrote, as ColumnScale again (JSON lists back to tuples,
+    a ranked column's levels back to RankLevels).
 
     A field a stored record lacks takes its default, so a fit stored before a
     field was added still scores; one without a default cannot be restored.
     """
     names = [field.name for field in fields(ColumnScale)]
     return tuple(
-        ColumnScale(
-            **{
-                name: tuple(record[name]) if isinstance(record[name], list) else record[name]
-                for name in names
-                if name in record
-            }
-        )
+        ColumnScale(**{name: _restored(record[name]) for name in names if name in record})
         for record in records
     )
+
+
+def _restored(value: object) -> object:
+    """One stored field as the dataclass holds it: lists as tuples, levels as RankLevels."""
+    if isinstance(value, Mapping):
+        return RankLevels(**{key: tuple(items) for key, items in value.items()})
+    return tuple(value) if isinstance(value, list) else value
 
 
 def scaled_chunk(

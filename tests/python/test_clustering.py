@@ -30,7 +30,8 @@ from segmentation.clustering.output import (
     cluster_origins,
     diagnostics_json,
     empty_assignments,
-    project_2d,
+    fit_projection,
+    project,
     renumber_clusters,
     segment_diagnostics,
     unusual_features,
@@ -496,6 +497,13 @@ def test_the_empty_output_has_the_types_of_a_full_one():
     # customer_id is text either way; the model's SQL casts it.
     columns = list(OUTPUT_COLUMNS[1:])
     assert empty[columns].dtypes.to_dict() == full[columns].dtypes.to_dict()
+
+
+def project_2d(
+    matrix: np.ndarray, fit: np.ndarray, random_state: int, chunk_rows: int
+) -> np.ndarray:
+    """The projection a refit stores, applied to every row."""
+    return project(matrix, fit_projection(matrix, fit, random_state), chunk_rows)
 
 
 def test_the_projection_is_pca_fitted_on_the_rows_dbscan_saw():
