@@ -29,7 +29,7 @@
         {'var': 'raw_data_path', 'is': 'text', 'remote_allowed_by': 'raw_data_allow_remote'},
         {'var': 'raw_data_allow_remote', 'is': 'boolean'},
         {'var': 'currency', 'is': 'text', 'pattern': 'currency_code'},
-        {'var': 'data_set', 'is': 'text', 'null': 'the raw_data_path', 'pattern': 'data_set_name'},
+        {'var': 'data_set', 'is': 'text', 'pattern': 'data_set_name', 'null': 'the raw_data_path'},
         {'var': 'raw_file_format', 'is': 'choice', 'choices': ['csv', 'parquet']},
         {'var': 'raw_file_pattern', 'is': 'text', 'pattern': 'file_pattern',
             'null': '{name}.<raw_file_format>'},

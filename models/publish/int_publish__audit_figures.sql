@@ -112,7 +112,8 @@ final as (
         reshuffle.moved_customers / nullif(reshuffle.customers_in_both, 0) as moved_share,
         source_figures.sources_with_customers,
         source_figures.lowest_match_share,
-        source_figures.low_sources
+        source_figures.low_sources,
+        cast({{ is_empty_build() }} as boolean) as is_empty_build
     from new_build
     left join previous_version on true
     cross join source_figures

@@ -82,7 +82,7 @@ final as (
         cast(audit_figures.previous_version as varchar) as previous_version,
         cast(
             case
-                when {{ is_empty_build() }} or checks.passed is null
+                when audit_figures.is_empty_build or checks.passed is null
                     then 'not_applicable'
                 when checks.passed then 'pass'
                 when checks.overridable and {{ var('publish_override') }} then 'overridden'

@@ -75,12 +75,16 @@ VALUES: dict[str, object] = {
     "segment_name_descriptors": 1,
     "segment_material_z": 0.3,
     "segment_borrower_min_share": 0.6,
+    "segment_key_min_overlap": 0.4,
+    # README: a delivery's history is kept under the name of its data set.
+    "data_set": "acme weekly",
     "segment_stat_decimals": 4,
     "segment_zscore_winsor_quantile": 0.05,
     "min_source_match_share": 0.1,
     "publish_max_customer_change": 0.3,
     "publish_max_segment_count_change": 1,
     "publish_max_outlier_share_change": 0.1,
+    "publish_max_reshuffle_share": 0.6,
     # README: publishes a deliberate change; the audits' other thresholds are then moot.
     "publish_override": True,
     "publish_keep_versions": 3,
@@ -92,6 +96,10 @@ FILE_VARS = {
     "raw_file_pattern": "test_staging.py ('{name}/*.parquet'), test_raw_file_errors.py (.csv.gz)",
     "raw_csv_delimiter": "test_raw_file_errors.py (';', tab, '|')",
     "raw_csv_encoding": "test_raw_file_errors.py (latin-1, utf-16)",
+}
+# Vars whose other value needs a build before it, each built that way there.
+BUILT_AFTER_ANOTHER = {
+    "clustering_mode": "test_scoring_dbt.py (score assigns with the fit a refit stored)",
 }
 # Vars whose default is the only value that means anything.
 FIXED = {
@@ -107,7 +115,10 @@ def _project_vars() -> dict:
 def test_every_var_is_built_with_a_value_other_than_its_default() -> None:
     """A var added to dbt_project.yml needs values here (or a reason it has none)."""
     project_vars = _project_vars()
-    assert set(project_vars) - set(VALUES) - set(FILE_VARS) - set(FIXED) == set()
+    assert (
+        set(project_vars) - set(VALUES) - set(FILE_VARS) - set(BUILT_AFTER_ANOTHER) - set(FIXED)
+        == set()
+    )
     for name, value in VALUES.items():
         assert value != project_vars[name], name
 
@@ -150,7 +161,7 @@ def test_every_var_the_readme_lists_is_built_with_another_value() -> None:
     table = readme[readme.index("| var | default |") :].split("\n\n")[0]
     listed = {name for line in table.splitlines() for name in line.split("`")[1:2]}
     assert listed, "the README's var table moved"
-    assert listed - set(VALUES) - set(FILE_VARS) == set()
+    assert listed - set(VALUES) - set(FILE_VARS) - set(BUILT_AFTER_ANOTHER) == set()
 
 
 @pytest.fixture(scope="module")

@@ -53,9 +53,19 @@ def test_the_raw_column_lists_render_from_the_sources_yaml() -> None:
     sources = yaml.safe_load((PROJECT_DIR / "models/staging/_raw__sources.yml").read_text())
     [raw] = sources["sources"]
     tables = {table["name"]: [c["name"] for c in table["columns"]] for table in raw["tables"]}
+    personal = {
+        c["name"]
+        for table in raw["tables"]
+        for c in table["columns"]
+        if c["config"]["meta"]["personal"]
+    }
+    masked = "case when nullif(trim({0}_raw), '') is null then {0}_raw else '<masked>' end"
     for source, columns in tables.items():
         sql = _rendered(f"models/staging/base_raw__{source}.sql")
-        record = ", ".join(f"{name} := {name}_raw" for name in columns)
+        record = ", ".join(
+            f"{name} := " + (masked.format(name) if name in personal else f"{name}_raw")
+            for name in columns
+        )
         assert f"cast(to_json(struct_pack({record})) as varchar)" in sql, source
     sql = _rendered("models/staging/base_raw__transactions_repeats.sql")
     order = ", ".join(f"{name}_raw asc" for name in tables["transactions"])

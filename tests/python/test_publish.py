@@ -97,6 +97,7 @@ def test_publish_reports_where_bi_reads_each_table_and_the_manifest_lists_them(
             {"table_name": "customer_segments", "row_count": 30},
             {"table_name": "segment_summary", "row_count": 3},
         ],
+        "persistent": [],
     }
 
 
@@ -250,7 +251,7 @@ def test_a_write_that_fails_halfway_leaves_versions_and_current_as_they_were(
         versions_before = sorted((tmp_path / pub.VERSIONS_DIR).iterdir())
         current_before = os.readlink(tmp_path / pub.CURRENT_LINK)
         relations = {**_relations(con, customers=20), "zz_fails": _WriteFailsHalfway()}
-        with pytest.raises(OSError, match="No space left"):
+        with pytest.raises(pub.PublishError, match="No space left"):
             pub.publish(relations, {}, tmp_path, build_id="build-2", keep_versions=KEEP, now=T0)
     assert sorted((tmp_path / pub.VERSIONS_DIR).iterdir()) == versions_before
     assert os.readlink(tmp_path / pub.CURRENT_LINK) == current_before

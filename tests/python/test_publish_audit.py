@@ -182,7 +182,7 @@ def test_the_build_ends_with_a_summary(pipeline_build: PipelineBuild) -> None:
     output = pipeline_build.result.output
     summary = output[output.index("Build summary:") :]
     customers = pipeline_build.result.query("select count(*) from customer_segments")[0][0]
-    assert f"{customers:,} customers in" in summary
+    assert f", {customers:,} customers: " in summary
     assert "rejected rows (table rejected_rows" in summary
     assert "customers found in another source: credit_profiles" in summary
     assert f"BI: published to {pipeline_build.workdir / 'published' / 'current'}" in summary

@@ -145,7 +145,9 @@ def reruns(pipeline_build: PipelineBuild) -> Reruns:
 def test_the_builds_checksum_the_expected_marts(reruns: Reruns) -> None:
     """Guards the other tests against comparing nothing."""
     assert {"customer_features", "customer_clusters"} <= set(reruns.first_marts)
-    assert all(rows > 0 for _, rows, _ in reruns.first_marts.values())
+    # Transitions need a build before this one: the first build of a data set has none.
+    empty = {name for name, (_, rows, _) in reruns.first_marts.items() if rows == 0}
+    assert empty <= {"segment_transitions"}
 
 
 def test_a_rerun_gives_byte_identical_marts(reruns: Reruns) -> None:

@@ -306,16 +306,18 @@ def test_the_noise_limit_holds_for_customers_outside_the_fitted_sample():
     fit_labels = labels[fit]
     refined = Refinement(fit_labels.copy(), np.zeros(len(fit), dtype=np.int8))
     rows = FitRows(fit=fit, search=fit, sampled=True)
-    out, core, methods = assign_everyone(
+    assigned = assign_everyone(
         matrix,
         rows,
         fit_matrix=fit_matrix,
         fit_core=fit_labels != NOISE,
+        dbscan_labels=fit_labels,
         refined=refined,
         eps=0.2,
         max_noise_share=0.1,
         chunk_rows=128,
     )
+    out, core, methods = assigned.labels, assigned.core, assigned.methods
     assert (out == NOISE).sum() == 100
     assert (out[900:] == NOISE).all()
     assert core.tolist() == np.isin(np.arange(1000), fit[fit_labels != NOISE]).tolist()
@@ -328,16 +330,18 @@ def test_without_a_sample_every_customer_keeps_the_refined_fit():
     matrix, labels = noise_around_a_segment()
     refined = Refinement(labels.copy(), np.zeros(len(labels), dtype=np.int8))
     rows = FitRows(fit=np.arange(1000), search=np.arange(1000), sampled=False)
-    out, core, methods = assign_everyone(
+    assigned = assign_everyone(
         matrix,
         rows,
         fit_matrix=matrix,
         fit_core=labels != NOISE,
+        dbscan_labels=labels,
         refined=refined,
         eps=0.2,
         max_noise_share=0.5,
         chunk_rows=128,
     )
+    out, core, methods = assigned.labels, assigned.core, assigned.methods
     assert out is refined.labels and methods == METHOD_CODES["exact"]
     assert core.tolist() == (labels != NOISE).tolist()
 

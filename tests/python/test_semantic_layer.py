@@ -34,6 +34,8 @@ def mf_query(
     project = workdir / "project"
     (project / "target").mkdir(parents=True)
     (project / "dbt_project.yml").symlink_to(PROJECT_DIR / "dbt_project.yml")
+    # The profile's plugin (segmentation.preflight) is imported from the project root.
+    (project / "segmentation").symlink_to(PROJECT_DIR / "segmentation")
     shutil.copyfile(
         build.result.target_path / "semantic_manifest.json",
         project / "target" / "semantic_manifest.json",

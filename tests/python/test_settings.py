@@ -67,7 +67,16 @@ UNKNOWN_VARS = {
 # Pairs set the wrong way round (each value fine on its own).
 REVERSED_PAIRS = {"min_credit_score": 800, "max_credit_score": 400}
 # What dbt needs to parse the project; the copy differs in dbt_project.yml only.
-PROJECT_PARTS = ("models", "macros", "seeds", "tests", "analyses", "segmentation", "docs")
+PROJECT_PARTS = (
+    "models",
+    "macros",
+    "seeds",
+    "snapshots",
+    "tests",
+    "analyses",
+    "segmentation",
+    "docs",
+)
 
 
 def _project_with_misspelt_var(root: Path) -> Path:
