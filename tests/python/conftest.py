@@ -191,8 +191,7 @@ Checksum = tuple[tuple[tuple[str, str], ...], int, str]
 
 def mart_names(result: DbtResult) -> list[str]:
     """The tables a build writes for its readers, from the manifest this invocation wrote:
-    every SQL model after staging but the per-run audit and the intermediate ones
-    without a contract (a contracted one is an interface too)."""
+    every SQL model after staging but the intermediate ones and the per-run audit."""
     manifest = json.loads((result.target_path / "manifest.json").read_text())
     return sorted(
         node["name"]
@@ -200,10 +199,7 @@ def mart_names(result: DbtResult) -> list[str]:
         if node["resource_type"] == "model"
         and node["language"] == "sql"
         and not node["original_file_path"].startswith("models/staging/")
-        and (
-            not node["name"].startswith("int_")
-            or node["config"].get("contract", {}).get("enforced")
-        )
+        and not node["name"].startswith("int_")
         and node["name"] != "publish_audit"
     )
 
