@@ -113,6 +113,29 @@ MUTANTS: tuple[Mutant, ...] = (
         ("tests/python/test_personal_data.py",),
     ),
     Mutant(
+        "staging_rejected_record_unmasked",
+        "personal data kept in rejected_rows: the raw record's personal columns unmasked",
+        (
+            Edit(
+                "macros/rejected_records.sql",
+                "            if column.personal else raw",
+                "            if false else raw",
+            ),
+        ),
+        ("tests/python/test_personal_data.py",),
+    ),
+    Mutant(
+        "staging_null_marker_case_sensitive",
+        "case dropped: an id written n/a or Null becomes a customer",
+        (
+            Edit(
+                "macros/customer_ids.sql",
+                "coalesce(lower({{ trimmed_id(raw_expression) }}) in",
+                "coalesce({{ trimmed_id(raw_expression) }} in",
+            ),
+        ),
+    ),
+    Mutant(
         "features_refund_filter_removed",
         "removed filter: refunds counted as purchases in the customer metrics",
         (
