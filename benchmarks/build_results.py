@@ -38,6 +38,9 @@ def node_stage(node: dict) -> str:
     parts = str(node.get("original_file_path", "")).split("/")
     if len(parts) > 2 and parts[0] in {"models", "seeds"} and parts[1] in STAGES:
         return parts[1]
+    # History's snapshots record a build once its audit passed: part of publishing it.
+    if parts[0] == "snapshots":
+        return "publish"
     return "other"
 
 

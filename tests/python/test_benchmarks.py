@@ -118,11 +118,13 @@ def test_run_results_are_split_into_stages_by_folder() -> None:
         "test.p.not_null_x": _node("models/segments/m.yml", "test"),
         # A hook is no stage's cost.
         "operation.p.on-run-start-0": _node("hooks/on-run-start-0.sql", "operation"),
+        # History records a build once its audit passed: publishing's cost.
+        "snapshot.p.memberships": _node("snapshots/_snapshots.yml", "snapshot"),
     }
     unit_tests = {"unit_test.p.u": _node("models/segments/m.yml", "unit_test")}
     manifest = {"nodes": nodes, "unit_tests": unit_tests}
     seconds = {uid: float(2**i) for i, uid in enumerate([*nodes, *unit_tests])}
-    seconds["model.p.gone"] = 4096.0
+    seconds["model.p.gone"] = 8192.0
     run_results = {
         "results": [{"unique_id": uid, "execution_time": s} for uid, s in seconds.items()]
     }
@@ -134,10 +136,10 @@ def test_run_results_are_split_into_stages_by_folder() -> None:
         "features": 4,
         "clustering": 8 + 16,
         "segments": 32 + 64,
-        "publish": 128,
+        "publish": 128 + 2048,
         "semantic": 256,
-        "tests": 512 + 2048,
-        "other": 1024 + 4096,
+        "tests": 512 + 4096,
+        "other": 1024 + 8192,
     }
     overhead = build_results.with_overhead(stages, 10_000.0)["dbt_overhead"]
     assert overhead == 10_000.0 - sum(seconds.values())
