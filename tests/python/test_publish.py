@@ -315,3 +315,43 @@ def test_a_write_that_fails_halfway_keeps_current_and_leaves_nothing(
     assert os.readlink(tmp_path / pub.CURRENT_LINK) == first
     assert not (tmp_path / pub.INCOMPLETE_DIR).exists(), "nothing half-written is left"
     assert _count(tmp_path / pub.CURRENT_LINK / pub.DATABASE_FILE, "customer_segments") == 10
+
+
+def test_persistent_tables_travel_with_the_version_and_are_not_published_for_bi(
+    tmp_path: Path,
+) -> None:
+    """History no build can regenerate is copied beside the marts, listed on its own in
+    the manifest, and never offered to BI as a mart."""
+    with duckdb.connect() as con:
+        relations = _relations(con, customers=12)
+        con.execute(
+            "create table memberships_snapshot as"
+            " select 'C' || i as customer_id, 'S0' || (i % 3) as segment_key from range(7) t(i)"
+        )
+        result = pub.publish(
+            relations,
+            {},
+            tmp_path,
+            build_id="build-1",
+            keep_versions=KEEP,
+            now=T0,
+            persistent={"memberships_snapshot": con.table("memberships_snapshot")},
+        )
+    current = tmp_path / pub.CURRENT_LINK
+    manifest = json.loads((current / pub.MANIFEST_FILE).read_text())
+    assert manifest["persistent"] == [{"table_name": "memberships_snapshot", "row_count": 7}]
+    assert "memberships_snapshot" not in set(result["table_name"])
+    assert [t["table_name"] for t in manifest["tables"]] == [
+        "customer_segments",
+        "segment_summary",
+    ]
+    copy = current / pub.PERSISTENT_DIR / "memberships_snapshot.parquet"
+    with duckdb.connect() as con:
+        rows = con.execute(
+            "select customer_id, segment_key from read_parquet(?) order by customer_id",
+            [str(copy)],
+        ).fetchall()
+    assert rows == sorted((f"C{i}", f"S0{i % 3}") for i in range(7))
+    with duckdb.connect(str(current / pub.DATABASE_FILE), read_only=True) as con:
+        tables = {name for (name,) in con.execute("show tables").fetchall()}
+    assert "memberships_snapshot" not in tables
