@@ -355,3 +355,11 @@ def test_persistent_tables_travel_with_the_version_and_are_not_published_for_bi(
     with duckdb.connect(str(current / pub.DATABASE_FILE), read_only=True) as con:
         tables = {name for (name,) in con.execute("show tables").fetchall()}
     assert "memberships_snapshot" not in tables
+
+
+def test_a_publish_folder_whose_parents_do_not_exist_yet_is_created(tmp_path: Path) -> None:
+    """SEGMENTATION_PUBLISH_DIR may name a folder below ones nobody has made yet."""
+    publish_dir = tmp_path / "shared" / "bi" / "published"
+    with duckdb.connect() as con:
+        _publish(con, publish_dir, customers=5, build=1)
+    assert _count(publish_dir / pub.CURRENT_LINK / pub.DATABASE_FILE, "customer_segments") == 5
